@@ -1,0 +1,5 @@
+"""Entry point: page registry and router (no business logic here)."""
+
+from ui.navigation import run
+
+run()

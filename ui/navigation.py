@@ -1,0 +1,46 @@
+"""Explicit page registry: fixed menu order and stable URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One entry of the menu."""
+
+    file: str
+    title: str
+    url_path: str
+    icon: str
+    default: bool = False
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("accueil.py", "Accueil", "accueil", ":material/home:", default=True),
+    PageSpec("carte.py", "Carte de la fragilité", "carte", ":material/map:"),
+    PageSpec("analyse.py", "Analyse et pondérations", "analyse", ":material/tune:"),
+    PageSpec("strategie.py", "Stratégie 2025 (CA)", "strategie", ":material/flag:"),
+)
+
+
+def run() -> None:
+    """Configure the app and run the selected page."""
+    st.set_page_config(page_title="Indice de Fragilité Numérique", page_icon="🗺️", layout="wide")
+    pages = [
+        st.Page(
+            str(PAGES_DIR / spec.file),
+            title=spec.title,
+            url_path=spec.url_path,
+            icon=spec.icon,
+            default=spec.default,
+        )
+        for spec in PAGES
+        if (PAGES_DIR / spec.file).exists()
+    ]
+    st.navigation(pages).run()
