@@ -1,0 +1,69 @@
+"""Cached access to the derived data for the pages.
+
+``ensure_data()`` is called at the top of every data page: it builds the cache
+on first start (with a progress bar) and shows French errors instead of
+tracebacks. The loaders are cached at the boundary (``st.cache_resource`` for
+read-only shared objects).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from ifn import cache
+from ifn.config import resolve_settings
+from ifn.errors import IFNError
+
+
+def ensure_data() -> bool:
+    """Make sure the cache exists and is fresh; return False (and show why) if not."""
+    from ifn import build
+
+    try:
+        settings = resolve_settings()
+        status = build.cache_status(settings)
+        if status.fresh:
+            return True
+        bar = st.progress(0.0, text="Préparation des données ouvertes (première ouverture)…")
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        build.build_cache(settings, progress=progress)
+        bar.empty()
+        _clear_loaders()
+        return True
+    except IFNError as exc:
+        st.error(str(exc))
+        return False
+
+
+def _clear_loaders() -> None:
+    communes.clear()
+    geometries.clear()
+    report.clear()
+
+
+@st.cache_resource(show_spinner="Chargement des communes…", max_entries=2)
+def communes(_fingerprint: str = "") -> pl.DataFrame:
+    """The commune table, collected once per process (read-only)."""
+    return cache.load_communes().collect()
+
+
+@st.cache_resource(show_spinner="Chargement des contours…", max_entries=8)
+def geometries(level: str, simplified: bool = True):
+    """GeoDataFrame of a level (read-only, shared)."""
+    return cache.load_geometries(level, simplified=simplified)
+
+
+@st.cache_resource(max_entries=1)
+def report() -> dict:
+    """The reconciliation report."""
+    return cache.load_report()
+
+
+def fingerprint() -> str:
+    """Identifies the cache content (changes when the cache is rebuilt)."""
+    manifest = cache.load_manifest() or {}
+    return str(manifest.get("built_at", ""))
