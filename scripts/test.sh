@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh machine (Python venv, pinned
+# requirements, Debian chromium for the browser tests, PostgreSQL when it can)
+# and runs the whole test suite. Used as is by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    (apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }) \
+      || echo "chromium indisponible : les tests navigateur seront ignorés" >&2
+  fi
+fi
+if [ -z "${IFN_TEST_DATABASE_URL:-}" ] && [ -f scripts/pg-test-server.sh ]; then
+  if dsn=$(bash scripts/pg-test-server.sh 2>/tmp/ifn-pg.log); then
+    export IFN_TEST_DATABASE_URL="$dsn"
+  else
+    echo "PostgreSQL indisponible : tests PostgreSQL ignorés (voir /tmp/ifn-pg.log)" >&2
+  fi
+fi
+.venv/bin/python -m ifn build --quiet
+exec .venv/bin/python -m pytest -q "$@"
