@@ -89,7 +89,29 @@ def _read_raw(root: Path, spec: CsvSpec) -> pl.DataFrame:
             f"{df.height} ligne(s) de données seulement, au moins {spec.min_rows} attendues : "
             "le fichier semble tronqué.",
         )
+    _check_last_line(path, spec, len(found), df.height)
     return df.select([pl.col(src).alias(dst) for src, dst in spec.columns.items()])
+
+
+def _check_last_line(path: Path, spec: CsvSpec, n_columns: int, n_rows: int) -> None:
+    """A file cut in the middle of a line has a last line with too few fields."""
+    import csv
+
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 65536))
+        tail = fh.read().decode("utf-8", errors="replace")
+    lines = [line for line in tail.splitlines() if line.strip()]
+    if not lines:
+        return
+    fields = next(csv.reader([lines[-1]], delimiter=spec.separator))
+    if len(fields) < n_columns:
+        raise DataError(
+            path,
+            f"la dernière ligne (ligne {_line_of(n_rows - 1, spec)}) n'a que {len(fields)} champ(s) "
+            f"au lieu de {n_columns} : le fichier semble tronqué.",
+        )
 
 
 def _short(exc: Exception) -> str:
@@ -336,7 +358,11 @@ def read_thd(root: Path) -> pl.DataFrame:
     ``elig_thd30 + elig_thd100 + elig_thd1g``. Rows whose classes do not sum
     to ``nbr`` are reported in the log, not altered.
     """
-    df = read_csv_spec(root, ARCEP_DEBIT)
+    return thd_counts(read_csv_spec(root, ARCEP_DEBIT))
+
+
+def thd_counts(df: pl.DataFrame) -> pl.DataFrame:
+    """Premises and premises eligible to ≥ 30 Mbit/s (exclusive classes summed)."""
     return df.select(
         "code",
         "nom",

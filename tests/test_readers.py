@@ -1,0 +1,141 @@
+"""Parsers on small fixtures written in the real formats of the bundle, with exact values."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ifn import readers
+from ifn.errors import DataError
+
+ARCEP_HEADER = "code_insee;nom_com;code_dep;code_reg;nbr;type;inel_hd;elig_hd05;elig_hd3;elig_hd8;elig_thd30;elig_thd100;elig_thd1g;date"
+
+
+def small(spec: readers.CsvSpec) -> readers.CsvSpec:
+    return dataclasses.replace(spec, min_rows=1)
+
+
+def write(root: Path, rel: str, text: str, encoding: str = "utf-8") -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_arcep_warning_line_and_thd_classes(tmp_path):
+    write(
+        tmp_path,
+        readers.ARCEP_DEBIT.relpath,
+        "Version beta : les données sont présentées en l’état\n"
+        + ARCEP_HEADER
+        + "\n67017;Baerendorf;67;44;148;logloc;0;0;0;10;0;0;138;2019-09-30\n"
+        "01001;L'Abergement;01;84;379;logloc;12;50;311;0;6;0;0;2019-09-30\n",
+    )
+    df = readers.read_csv_spec(tmp_path, small(readers.ARCEP_DEBIT))
+    thd = readers.thd_counts(df)
+    assert thd["code"].to_list() == ["67017", "01001"]
+    assert thd["locaux"].to_list() == [148.0, 379.0]
+    assert thd["eligibles"].to_list() == [138.0, 6.0]
+
+
+def test_decimal_comma_and_leading_zero_kept(tmp_path):
+    spec = readers.CsvSpec("cnaf/x.csv", ";", {"CODGEO": "code", "TX_F": "taux"}, numeric=("taux",), decimal_comma=True)
+    write(tmp_path, spec.relpath, "CODGEO;TX_F\r\n01004;51,6\r\n2A004;7\r\n")
+    df = readers.read_csv_spec(tmp_path, spec)
+    assert df["code"].to_list() == ["01004", "2A004"]
+    assert df["taux"].to_list() == [51.6, 7.0]
+
+
+def test_unnamed_index_column_and_empty_values(tmp_path):
+    write(
+        tmp_path,
+        readers.CENSUS.relpath,
+        ",CODE_INSEE,LIBCOM,DEP,TX_NSCOL15P,TX_MENSEUL,TX_FAMMONO,TX_65ETPLUS,TX_25ETMOINS,TX_DEMANDEURS_EMPLOI\n"
+        "0,01004,Ambérieu-en-Bugey,01,49.5,41.5,10.25,20.75,16.6,\n"
+        "1,01004,Ambérieu-en-Bugey,01,,,,,,\n"
+        "2,01005,Ambérieux-en-Dombes,01,40,22,,30,10,\n",
+    )
+    df, removed = readers.collapse_duplicates(
+        readers.read_csv_spec(tmp_path, small(readers.CENSUS)), tmp_path / readers.CENSUS.relpath
+    )
+    assert removed == 1
+    assert df.to_dicts() == [
+        {"code": "01004", "diplome": 49.5, "menseul": 41.5, "fammono": 10.25, "age65": 20.75},
+        {"code": "01005", "diplome": 40.0, "menseul": 22.0, "fammono": None, "age65": 30.0},
+    ]
+
+
+def test_conflicting_duplicates_refused_but_flags_take_presence(tmp_path):
+    df = pl.DataFrame({"code": ["40110", "40110"], "a": [0.0, 1.0]})
+    with pytest.raises(DataError, match="40110"):
+        readers.collapse_duplicates(df, tmp_path / "f.csv")
+    merged, removed = readers.collapse_duplicates(df, tmp_path / "f.csv", conflicts_take_max=True)
+    assert merged.to_dicts() == [{"code": "40110", "a": 1.0}] and removed == 1
+
+
+def test_lost_leading_zero_is_named(tmp_path):
+    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n1002;B;248;1;249\n")
+    with pytest.raises(DataError) as err:
+        readers.read_csv_spec(tmp_path, small(readers.POPULATIONS))
+    text = str(err.value)
+    assert "« 1002 »" in text and "ligne 3" in text and "zéro initial" in text and "Communes.csv" in text
+
+
+def test_non_numeric_value_named_with_line(tmp_path):
+    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n01002;B;2x48;1;249\n")
+    with pytest.raises(DataError, match=r"« 2x48 ».*ligne 3"):
+        readers.read_csv_spec(tmp_path, small(readers.POPULATIONS))
+
+
+def test_wrong_separator_hint(tmp_path):
+    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM,COM,PMUN,PCAP,PTOT\n01001,A,776,18,794\n")
+    with pytest.raises(DataError, match="séparateur attendu est « ; »"):
+        readers.read_csv_spec(tmp_path, small(readers.POPULATIONS))
+
+
+def test_renamed_column_named(tmp_path):
+    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM;COM;POPMUN;PCAP;PTOT\n01001;A;776;18;794\n")
+    with pytest.raises(DataError, match="absente.*PMUN"):
+        readers.read_csv_spec(tmp_path, small(readers.POPULATIONS))
+
+
+def test_truncated_last_line(tmp_path):
+    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n01002;B;2")
+    with pytest.raises(DataError, match="tronqué"):
+        readers.read_csv_spec(tmp_path, small(readers.POPULATIONS))
+
+
+def test_too_few_rows_is_truncation(tmp_path):
+    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n")
+    with pytest.raises(DataError, match="1 ligne.*30000.*tronqué"):
+        readers.read_csv_spec(tmp_path, readers.POPULATIONS)
+
+
+def test_missing_file_named(tmp_path):
+    with pytest.raises(DataError, match="Communes.csv.*manquant"):
+        readers.read_populations(tmp_path)
+
+
+def test_sha256sums_parsing(tmp_path):
+    write(tmp_path, "SHA256SUMS", "ab" * 32 + "  ./insee/Communes.csv\n" + "cd" * 32 + "  geo/x.geojson\n")
+    assert readers.read_sha256sums(tmp_path) == {"insee/Communes.csv": "ab" * 32, "geo/x.geojson": "cd" * 32}
+
+
+def test_geojson_not_geojson(tmp_path):
+    path = write(tmp_path, "geo/communes/communes-01-ain.geojson", "code;nom\n01001;A\n")
+    with pytest.raises(DataError, match="n'est pas un fichier GeoJSON"):
+        readers._read_geojson(path)
+
+
+def test_geojson_properties_and_codes(tmp_path):
+    path = write(
+        tmp_path,
+        "geo/communes/communes-2A-corse-du-sud.geojson",
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"2A004","nom":"Ajaccio"},'
+        '"geometry":{"type":"Polygon","coordinates":[[[8.7,41.9],[8.8,41.9],[8.8,42.0],[8.7,41.9]]]}}]}',
+    )
+    gdf = readers._read_geojson(path)
+    assert gdf["code"].tolist() == ["2A004"] and gdf["nom"].tolist() == ["Ajaccio"]

@@ -1,0 +1,69 @@
+"""Code-vintage reconciliation with hand-made COG tables."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ifn import reconcile
+
+UNIVERSE = pl.Series(["01033", "01453", "75056", "14712", "14666"])
+COG = pl.DataFrame(
+    {
+        "typecom": ["COM", "ARM", "ARM", "COM"],
+        "code": ["75056", "75101", "75102", "01033"],
+        "nom": ["Paris", "Paris 1er", "Paris 2e", "Valserhône"],
+        "parent": [None, "75056", "75056", None],
+    }
+)
+MOVES = pl.DataFrame(
+    {
+        "mod": ["32", "32", "32", "21", "31", "32"],
+        "date": ["2019-01-01", "2019-01-01", "2019-01-01", "2019-12-31", "2016-01-01", "2018-01-01"],
+        "type_av": ["COM", "COM", "COM", "COM", "COM", "COM"],
+        "code_av": ["01091", "01059", "01097", "14712", "99999", "01999"],
+        "nom_av": ["Châtillon", "Brénaz", "Chavornay", "Troarn", "Old", "Too early"],
+        "type_ap": ["COM", "COM", "COM", "COM", "COM", "COM"],
+        "code_ap": ["01033", "01453", "01453", "14666", "01033", "01033"],
+        "nom_ap": ["Valserhône", "Arvière", "Arvière", "Sannerville", "Valserhône", "Valserhône"],
+    }
+)
+
+
+def resolver():
+    return reconcile.make_resolver(UNIVERSE, COG, MOVES)
+
+
+def test_resolution_rules():
+    r = resolver()
+    assert r.resolve("01033") == ("01033", reconcile.MATCHED)
+    assert r.resolve("75102") == ("75056", reconcile.ARRONDISSEMENT)
+    assert r.resolve("01091") == ("01033", reconcile.MERGED)
+    assert r.resolve("01097") == ("01453", reconcile.MERGED)
+    # a re-establishment (MOD 21) never redirects a code that still exists
+    assert r.resolve("14712") == ("14712", reconcile.MATCHED)
+    # events outside (2018-01-01, 2020-01-01] are ignored
+    assert r.resolve("01999") == (None, reconcile.UNMATCHED)
+    assert r.resolve("97701") == (None, reconcile.OUT_OF_SCOPE)
+
+
+def test_attach_codes_report_lists_everything():
+    src = pl.DataFrame({"code": ["01033", "01091", "75101", "75102", "55555", "98714"], "v": [1, 2, 3, 4, 5, 6]})
+    frame, entry = reconcile.attach_codes(src, resolver(), "test.csv")
+    assert frame.sort("code_source")["code"].to_list() == ["01033", "01033", "75056", "75056"]
+    assert entry["identiques"] == 1 and entry["fusions"] == 1 and entry["arrondissements"] == 2
+    assert entry["non_apparies"] == 1 and entry["codes_non_apparies"] == ["55555"]
+    assert entry["hors_champ"] == 1 and entry["codes_hors_champ"] == ["98714"]
+    assert entry["codes_communes_2020_absentes"] == ["01453", "14666", "14712"]
+
+
+def test_weighted_mean_by_population_and_fallback():
+    df = pl.DataFrame(
+        {
+            "code": ["A", "A", "A", "B", "B"],
+            "x": [10.0, 40.0, None, 5.0, 7.0],
+            "poids": [300, 100, 1000, None, None],
+        }
+    )
+    out = df.group_by("code").agg(reconcile.weighted_mean("x")).sort("code")
+    # A: (10*300 + 40*100) / 400 = 17.5 ; the null value's weight is ignored. B: no weight → plain mean 6.
+    assert out["x"].to_list() == [17.5, 6.0]
