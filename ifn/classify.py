@@ -11,6 +11,7 @@ branca (a folium dependency); missing values are drawn in ``MISSING_COLOUR``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,7 +100,9 @@ def _jenks(x: np.ndarray, k: int) -> np.ndarray:
     import mapclassify
 
     sample = x if x.size <= JENKS_SAMPLE else np.quantile(x, np.linspace(0.0, 1.0, JENKS_SAMPLE))
-    bins = np.asarray(mapclassify.FisherJenks(sample, k=k).bins, dtype=float)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        bins = np.asarray(mapclassify.FisherJenks(sample, k=k).bins, dtype=float)
     bins[-1] = x.max()
     return bins
 
