@@ -62,31 +62,74 @@ def share_column(id: str) -> str:
     return f"part_pop_observee_{id}"
 
 
-def _weighted(x: pl.Expr, w: pl.Expr) -> pl.Expr:
-    """Σ x·w / Σ w over non-null x; plain mean when the weights sum to 0."""
-    wx = pl.when(x.is_not_null()).then(w).otherwise(0.0)
-    s = wx.sum()
-    return pl.when(s > 0).then((x.fill_null(0.0) * wx).sum() / s).otherwise(x.mean())
+def _c(id: str, part: str) -> str:
+    return f"__{id}__{part}"
 
 
-def _indicator_aggs(p: Pooling, w: pl.Expr) -> list[pl.Expr]:
-    x = pl.col(p.id)
-    observed = x.is_not_null() & ~pl.col(flag_column(p.id))
-    x_obs = pl.when(observed).then(x).otherwise(None)
+def weight_expr() -> pl.Expr:
+    """Population as a non-negative float weight (null → 0)."""
+    return pl.col("population").cast(pl.Float64).fill_null(0.0).clip(lower_bound=0.0)
+
+
+def observed_components(poolings: list[Pooling], with_flags: bool = True) -> list[pl.Expr]:
+    """Additive per-commune parts of the observed (non-imputed) values: Σw·x, Σw, Σx, n.
+
+    Group sums of these give population-weighted means of the observed communes
+    at any level in one ``group_by().sum()``.
+    """
+    w = weight_expr()
+    exprs = []
+    for p in poolings:
+        x = pl.col(p.id)
+        observed = x.is_not_null() & ~pl.col(flag_column(p.id)) if with_flags else x.is_not_null()
+        obs_f = observed.cast(pl.Float64)
+        exprs += [
+            (x.fill_null(0.0) * w * obs_f).alias(_c(p.id, "wxo")),
+            (w * obs_f).alias(_c(p.id, "wo")),
+            (x.fill_null(0.0) * obs_f).alias(_c(p.id, "xo")),
+            obs_f.alias(_c(p.id, "no")),
+        ]
+        if p.kind == "locaux":
+            exprs += [
+                (pl.col(p.total).fill_null(0.0) * obs_f).alias(_c(p.id, "to")),
+                (pl.col(p.covered).fill_null(0.0) * obs_f).alias(_c(p.id, "co")),
+            ]
+    return exprs
+
+
+def _all_components(poolings: list[Pooling]) -> list[pl.Expr]:
+    """Additive parts of every (observed or imputed) value."""
+    w = weight_expr()
+    exprs = []
+    for p in poolings:
+        x = pl.col(p.id)
+        present = x.is_not_null().cast(pl.Float64)
+        exprs += [
+            (x.fill_null(0.0) * w).alias(_c(p.id, "wxa")),
+            (w * present).alias(_c(p.id, "wa")),
+            x.fill_null(0.0).alias(_c(p.id, "xa")),
+            present.alias(_c(p.id, "na")),
+        ]
+    return exprs
+
+
+def mean_from_sums(id: str, suffix: str) -> pl.Expr:
+    """Σw·x/Σw, or the plain mean Σx/n when the weights sum to 0, or null when n = 0."""
+    wx, ws, xs, n = (pl.col(_c(id, f"{k}{suffix}")) for k in ("wx", "w", "x", "n"))
+    return pl.when(ws > 0).then(wx / ws).when(n > 0).then(xs / n).otherwise(None)
+
+
+def _finalise(p: Pooling) -> list[pl.Expr]:
+    value_obs = mean_from_sums(p.id, "o")
     if p.kind == "locaux":
-        total = pl.when(observed).then(pl.col(p.total)).otherwise(0.0).fill_null(0.0)
-        covered = pl.when(observed).then(pl.col(p.covered)).otherwise(0.0).fill_null(0.0)
-        pooled = 100.0 * (1.0 - covered.sum() / total.sum())
-        value_obs = pl.when(total.sum() > 0).then(pooled).otherwise(_weighted(x_obs, w))
-    else:
-        value_obs = _weighted(x_obs, w)
-    any_obs = observed.any()
-    value_all = _weighted(x, w)
-    value = pl.when(any_obs).then(value_obs).otherwise(value_all)
-    pop_obs = pl.when(observed).then(w).otherwise(0.0).sum()
-    share = pl.when(w.sum() > 0).then(pop_obs / w.sum()).otherwise(observed.mean().cast(pl.Float64))
+        total, covered = pl.col(_c(p.id, "to")), pl.col(_c(p.id, "co"))
+        value_obs = pl.when(total > 0).then(100.0 * (1.0 - covered / total)).otherwise(value_obs)
+    any_obs = pl.col(_c(p.id, "no")) > 0
+    value_all = mean_from_sums(p.id, "a")
+    share = (pl.when(pl.col("__w") > 0).then(pl.col(_c(p.id, "wo")) / pl.col("__w"))
+             .otherwise(pl.col(_c(p.id, "no")) / pl.col("__n")))
     return [
-        value.alias(p.id),
+        pl.when(any_obs).then(value_obs).otherwise(value_all).alias(p.id),
         (~any_obs & value_all.is_not_null()).alias(flag_column(p.id)),
         share.alias(share_column(p.id)),
     ]
@@ -104,6 +147,35 @@ def _majority(communes: pl.DataFrame, key: str, parent: str) -> pl.DataFrame:
     )
 
 
+def _parts(communes: pl.DataFrame, poolings: list[Pooling], keys: list[str]) -> pl.DataFrame:
+    return communes.select(
+        *[pl.col(k) for k in keys], pl.col("population"), weight_expr().alias("__w"), pl.lit(1.0).alias("__n"),
+        *observed_components(poolings), *_all_components(poolings),
+    )
+
+
+_SUMS = [pl.col("population").sum(), pl.col("^__.*$").sum()]
+
+
+def _finish(communes: pl.DataFrame, sums: pl.DataFrame, level: str, poolings: list[Pooling]) -> pl.DataFrame:
+    spec = LEVELS[level]
+    out = sums.select("code", "nom", "population", *[e for p in poolings for e in _finalise(p)])
+    if spec.key is not None:
+        out = out.sort("code")
+        for parent in PARENTS[level]:
+            majority = _majority(communes, spec.key, parent).rename({spec.key: "code"})
+            out = out.join(majority, on="code", how="left", maintain_order="left")
+    front = ["code", "nom", "population", *PARENTS[level]]
+    return out.select(front + [c for c in out.columns if c not in front])
+
+
+def _group_sums(parts: pl.DataFrame, level: str) -> pl.DataFrame:
+    spec = LEVELS[level]
+    if spec.key is None:
+        return parts.select(_SUMS).with_columns(pl.lit("FR").alias("code"), pl.lit("France").alias("nom"))
+    return parts.group_by(spec.key).agg(pl.col(spec.name).first().alias("nom"), *_SUMS).rename({spec.key: "code"})
+
+
 def aggregate_level(communes: pl.DataFrame, level: str, poolings: list[Pooling]) -> pl.DataFrame:
     """Aggregate imputed commune values to ``level`` (epci, departement, region, france).
 
@@ -113,18 +185,26 @@ def aggregate_level(communes: pl.DataFrame, level: str, poolings: list[Pooling])
     indicator the value, ``imputed_<id>`` and ``part_pop_observee_<id>``.
     """
     spec = LEVELS[level]
-    w = pl.col("population").cast(pl.Float64).fill_null(0.0).clip(lower_bound=0.0)
-    aggs = [pl.col("population").sum().alias("population")]
-    for p in poolings:
-        aggs += _indicator_aggs(p, w)
-    if spec.key is None:
-        out = communes.select(aggs).with_columns(pl.lit("FR").alias("code"), pl.lit("France").alias("nom"))
-    else:
-        aggs.append(pl.col(spec.name).first().alias("nom"))
-        out = communes.group_by(spec.key).agg(aggs).rename({spec.key: "code"})
-        for parent in PARENTS[level]:
-            majority = _majority(communes, spec.key, parent).rename({spec.key: "code"})
-            out = out.join(majority, on="code", how="left", maintain_order="left")
-        out = out.sort("code")
-    front = ["code", "nom", "population", *PARENTS[level]]
-    return out.select(front + [c for c in out.columns if c not in front])
+    keys = [spec.key, spec.name] if spec.key else []
+    return _finish(communes, _group_sums(_parts(communes, poolings, keys), level), level, poolings)
+
+
+def aggregate_all(communes: pl.DataFrame, poolings: list[Pooling]) -> dict[str, pl.DataFrame]:
+    """EPCI, département and région tables in one pass.
+
+    The additive parts are computed once; régions are summed from the
+    départements (départements nest in régions), which gives the same values as
+    aggregating the communes directly.
+    """
+    parts = _parts(communes, poolings, ["epci", "epci_nom", "dep", "dep_nom"])
+    epci = _group_sums(parts, "epci")
+    dep_reg = _majority(communes, "dep", "reg").join(
+        communes.select("reg", "reg_nom").unique("reg", keep="first"), on="reg", how="left")
+    dep = _group_sums(parts, "departement")
+    reg = (dep.join(dep_reg.rename({"dep": "code"}), on="code", how="left")
+           .group_by("reg").agg(pl.col("reg_nom").first().alias("nom"), *_SUMS).rename({"reg": "code"}))
+    return {
+        "epci": _finish(communes, epci, "epci", poolings),
+        "departement": _finish(communes, dep, "departement", poolings),
+        "region": _finish(communes, reg, "region", poolings),
+    }

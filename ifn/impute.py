@@ -19,18 +19,6 @@ def flag_column(id: str) -> str:
     return f"imputed_{id}"
 
 
-def _group_mean(id: str, weight: pl.Expr) -> pl.Expr:
-    """Population-weighted mean of the observed values (plain mean if weights sum to 0)."""
-    x = pl.col(id)
-    w = pl.when(x.is_not_null()).then(weight).otherwise(0.0)
-    wsum = w.sum()
-    return (
-        pl.when(wsum > 0)
-        .then((x.fill_null(0.0) * w).sum() / wsum)
-        .otherwise(x.mean())
-    )
-
-
 def impute_communes(communes: pl.DataFrame, ids: list[str] | tuple[str, ...], enabled: bool = True) -> pl.DataFrame:
     """Fill missing values of the indicator columns ``ids``.
 
@@ -44,22 +32,27 @@ def impute_communes(communes: pl.DataFrame, ids: list[str] | tuple[str, ...], en
     -------
     The same table with ``ids`` filled and one boolean ``imputed_<id>`` per id.
     """
+    from ifn.aggregate import Pooling, mean_from_sums, observed_components
+
     if not ids:
         return communes
     if not enabled:
         return communes.with_columns(pl.lit(False).alias(flag_column(i)) for i in ids)
-    weight = pl.col("population").cast(pl.Float64).fill_null(0.0).clip(lower_bound=0.0)
-    epci_key = pl.when(pl.col("epci") == NO_EPCI).then(None).otherwise(pl.col("epci"))
-    frame = communes.with_columns(epci_key.alias("_epci_key"))
-    by_epci = frame.group_by("_epci_key").agg(_group_mean(i, weight).alias(f"_epci_{i}") for i in ids)
-    by_dep = frame.group_by("dep").agg(_group_mean(i, weight).alias(f"_dep_{i}") for i in ids)
+    poolings = [Pooling(i) for i in ids]
+    epci_key = pl.when(pl.col("epci") == NO_EPCI).then(None).otherwise(pl.col("epci")).alias("_epci_key")
+    parts = communes.select(epci_key, pl.col("dep"), *observed_components(poolings, with_flags=False))
+    means = [mean_from_sums(i, "o").alias(i) for i in ids]
+    by_epci = parts.group_by("_epci_key").agg(pl.col("^__.*$").sum()).select(
+        "_epci_key", *[m.name.prefix("_epci_") for m in means])
+    by_dep = parts.group_by("dep").agg(pl.col("^__.*$").sum()).select(
+        "dep", *[m.name.prefix("_dep_") for m in means])
+    frame = communes.with_columns(epci_key)
     frame = frame.join(by_epci, on="_epci_key", how="left", maintain_order="left").join(
         by_dep, on="dep", how="left", maintain_order="left"
     )
     filled = []
     for i in ids:
-        fallback = pl.when(pl.col("_epci_key").is_not_null()).then(pl.col(f"_epci_{i}")).otherwise(None)
-        value = pl.coalesce(pl.col(i), fallback, pl.col(f"_dep_{i}"))
+        value = pl.coalesce(pl.col(i), pl.col(f"_epci_{i}"), pl.col(f"_dep_{i}"))
         filled += [value.alias(i), (pl.col(i).is_null() & value.is_not_null()).alias(flag_column(i))]
     frame = frame.with_columns(filled)
     return frame.drop(["_epci_key"] + [f"_epci_{i}" for i in ids] + [f"_dep_{i}" for i in ids])

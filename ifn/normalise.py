@@ -32,6 +32,35 @@ def _observed_sorted(values: np.ndarray, observed: np.ndarray) -> np.ndarray:
     return np.sort(values[mask])
 
 
+def _midrank(values: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Mid-rank percentile of every value among the observed ones, and F at the observed min and max.
+
+    One argsort of the values, then linear passes: within the sorted values,
+    groups of equal values get (#observed in earlier groups + ½·#observed in the
+    group) / n_obs.
+    """
+    values = np.asarray(values, dtype=float)
+    ok = ~np.isnan(values)
+    obs = np.asarray(observed, dtype=bool) & ok
+    n = int(obs.sum())
+    out = np.full(values.shape, np.nan)
+    if n == 0:
+        return out, np.nan, np.nan
+    order = np.argsort(values)[: int(ok.sum())]  # NaN sort last
+    ordered = values[order]
+    new_group = np.empty(ordered.size, dtype=bool)
+    new_group[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
+    group = np.cumsum(new_group) - 1
+    obs_in_group = np.bincount(group, weights=obs[order])
+    below = np.cumsum(obs_in_group) - obs_in_group
+    f_groups = (below + 0.5 * obs_in_group) / n
+    out[order] = f_groups[group]
+    observed_groups = obs_in_group > 0
+    f_obs = f_groups[observed_groups]
+    return out, float(f_obs[0]), float(f_obs[-1])
+
+
 def midrank_percentile(values: np.ndarray, observed: np.ndarray) -> np.ndarray:
     """Mid-rank percentile of each value among the observed values.
 
@@ -43,32 +72,18 @@ def midrank_percentile(values: np.ndarray, observed: np.ndarray) -> np.ndarray:
     Returns
     -------
     float array in [0, 1], NaN where ``values`` is NaN or nothing is observed.
+    F(x) = (#{observed < x} + ½·#{observed = x}) / n_observed.
     """
-    values = np.asarray(values, dtype=float)
-    ref = _observed_sorted(values, np.asarray(observed, dtype=bool))
-    out = np.full(values.shape, np.nan)
-    if ref.size == 0:
-        return out
-    ok = ~np.isnan(values)
-    below = np.searchsorted(ref, values[ok], side="left")
-    upto = np.searchsorted(ref, values[ok], side="right")
-    out[ok] = (below + 0.5 * (upto - below)) / ref.size
-    return out
+    return _midrank(values, observed)[0]
 
 
 def rank_scores(values: np.ndarray, observed: np.ndarray) -> np.ndarray:
     """Default method: mid-rank percentile rescaled to [1, 10] (min → 1, max → 10)."""
-    values = np.asarray(values, dtype=float)
-    observed = np.asarray(observed, dtype=bool)
-    ref = _observed_sorted(values, observed)
-    f = midrank_percentile(values, observed)
-    if ref.size == 0:
+    f, f_min, f_max = _midrank(values, observed)
+    if np.isnan(f_min):
         return f
-    n = ref.size
-    f_min = 0.5 * np.searchsorted(ref, ref[0], side="right") / n
-    f_max = (np.searchsorted(ref, ref[-1], side="left") + 0.5 * (n - np.searchsorted(ref, ref[-1], side="left"))) / n
     if f_max <= f_min:
-        return np.where(np.isnan(values), np.nan, MIDDLE)
+        return np.where(np.isnan(f), np.nan, MIDDLE)
     return np.clip(1.0 + 9.0 * (f - f_min) / (f_max - f_min), 1.0, 10.0)
 
 

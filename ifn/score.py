@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
 
-from ifn.aggregate import LEVELS, PARENTS, Pooling, aggregate_level, share_column
+from ifn.aggregate import PARENTS, Pooling, aggregate_all, aggregate_level, share_column
 from ifn.catalogue import Catalogue, load_catalogue
 from ifn.errors import InputError
 from ifn.impute import flag_column, impute_communes
@@ -201,18 +202,37 @@ def _reference_values(communes: pl.DataFrame, units: pl.DataFrame, level: str, s
     return {i: joined[i].cast(pl.Float64).fill_null(np.nan).to_numpy() for i in selection.ids}
 
 
+def _score_one(units: pl.DataFrame, id: str, method: str, reference: np.ndarray | None) -> pl.Series:
+    values = units[id].cast(pl.Float64).to_numpy()
+    observed = ~units[flag_column(id)].to_numpy() & ~np.isnan(values)
+    if method == "base100":
+        scores = base100_scores(values, reference)
+    else:
+        scores = normalise(values, observed, method)
+    return pl.Series(score_column(id), scores, dtype=pl.Float64).fill_nan(None)
+
+
 def _indicator_scores(units: pl.DataFrame, selection: Selection, options: ScoreOptions,
                       references: dict[str, np.ndarray] | None) -> list[pl.Series]:
-    columns = []
-    for i in selection.ids:
-        values = units[i].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        observed = ~units[flag_column(i)].to_numpy() & ~np.isnan(values)
-        if options.method == "base100":
-            scores = base100_scores(values, references[i])
-        else:
-            scores = normalise(values, observed, options.method)
-        columns.append(pl.Series(score_column(i), scores, dtype=pl.Float64).fill_nan(None))
-    return columns
+    """One score column per indicator; indicators run on threads (numpy sorts release the GIL)."""
+    def one(id: str) -> pl.Series:
+        return _score_one(units, id, options.method, references[id] if references else None)
+
+    if units.height < 2000 or len(selection.ids) < 2:
+        return [one(i) for i in selection.ids]
+    return list(_pool().map(one, selection.ids))
+
+
+_POOL = None
+
+
+def _pool():
+    global _POOL
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 2)), thread_name_prefix="ifn-score")
+    return _POOL
 
 
 def _ifn_exprs(selection: Selection, options: ScoreOptions) -> list[pl.Expr]:
@@ -238,18 +258,17 @@ def _ifn_exprs(selection: Selection, options: ScoreOptions) -> list[pl.Expr]:
     return [ifn, n, motif, contexte]
 
 
-def score_units(units: pl.DataFrame, communes: pl.DataFrame, level: str, selection: Selection,
-                options: ScoreOptions) -> pl.DataFrame:
-    """Normalise and combine the raw values of the units of one level.
-
-    ``units`` has ``code, nom, population``, parent codes, and per indicator the
-    raw value (column named by the id) and ``imputed_<id>`` (and
-    ``part_pop_observee_<id>`` above the commune).
-    """
+def indicator_scores(units: pl.DataFrame, communes: pl.DataFrame, level: str, selection: Selection,
+                     options: ScoreOptions) -> pl.DataFrame:
+    """Add ``score_<id>`` for every indicator to the units of one level (weight-independent)."""
     references = None
     if options.method == "base100":
         references = _reference_values(communes, units, level, selection, options.reference)
-    scored = units.with_columns(_indicator_scores(units, selection, options, references))
+    return units.with_columns(_indicator_scores(units, selection, options, references))
+
+
+def combine(scored: pl.DataFrame, level: str, selection: Selection, options: ScoreOptions) -> pl.DataFrame:
+    """Weighted IFN, 3-of-5 rule, contexte, and the output column order."""
     scored = scored.with_columns(_ifn_exprs(selection, options))
     per_indicator = []
     for i in selection.ids:
@@ -258,6 +277,17 @@ def score_units(units: pl.DataFrame, communes: pl.DataFrame, level: str, selecti
             per_indicator.append(pl.col(share_column(i)))
     front = ["code", "nom", "population", "ifn", "contexte", "n_indicateurs", "motif", *PARENTS[level]]
     return scored.select([pl.col(c) for c in front] + per_indicator)
+
+
+def score_units(units: pl.DataFrame, communes: pl.DataFrame, level: str, selection: Selection,
+                options: ScoreOptions) -> pl.DataFrame:
+    """Normalise and combine the raw values of the units of one level.
+
+    ``units`` has ``code, nom, population``, parent codes, and per indicator the
+    raw value (column named by the id) and ``imputed_<id>`` (and
+    ``part_pop_observee_<id>`` above the commune).
+    """
+    return combine(indicator_scores(units, communes, level, selection, options), level, selection, options)
 
 
 def _level_units(communes: pl.DataFrame, level: str, selection: Selection) -> pl.DataFrame:
@@ -292,15 +322,51 @@ def score_level(communes: pl.DataFrame | pl.LazyFrame, level: str, options: Scor
     return score_units(units, prepared, level, selection, options)
 
 
-def score_all(communes: pl.DataFrame | pl.LazyFrame, options: ScoreOptions = ScoreOptions(),
-              extra: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
-    """``score_level`` for the four levels, sharing the imputation step."""
+@dataclass(frozen=True)
+class PreparedLevels:
+    """Weight-independent part of a run: indicator scores of every level.
+
+    Built by ``prepare_levels``; ``rescore`` recomputes only the weighted IFN
+    after a change of weights (same variant, method, imputation and extra
+    indicators).
+    """
+
+    options: ScoreOptions
+    selection: Selection
+    tables: dict[str, pl.DataFrame]
+
+
+def prepare_levels(communes: pl.DataFrame | pl.LazyFrame, options: ScoreOptions = ScoreOptions(),
+                   extra: pl.DataFrame | None = None) -> PreparedLevels:
+    """Impute, aggregate all four levels and score every indicator (no weighting yet)."""
     selection = resolve_selection(options, custom_ids(extra))
     prepared = prepare_communes(communes, selection, options, extra)
-    out = {}
-    for level in SCORE_LEVELS:
-        out[level] = score_units(_level_units(prepared, level, selection), prepared, level, selection, options)
-    return out
+    units = {"commune": prepared, **aggregate_all(prepared, list(selection.poolings))}
+    tables = {level: indicator_scores(units[level], prepared, level, selection, options) for level in SCORE_LEVELS}
+    return PreparedLevels(options=options, selection=selection, tables=tables)
+
+
+def rescore(prepared: PreparedLevels, weights: Mapping[str, float] | None,
+            min_indicators: int | None = None) -> dict[str, pl.DataFrame]:
+    """IFN of the four levels for new weights, reusing the indicator scores of ``prepared``."""
+    changes = {"weights": weights}
+    if min_indicators is not None:
+        changes["min_indicators"] = min_indicators
+    options = replace(prepared.options, **changes)
+    selection = resolve_selection(options, prepared.selection.custom)
+    missing = set(selection.ids) - set(prepared.selection.ids)
+    if missing:
+        raise InputError(f"Indicateur(s) non préparé(s) : {', '.join(sorted(missing))} ; relancez le calcul complet.")
+    selection = replace(selection, ids=prepared.selection.ids)
+    return {level: combine(table, level, selection, options) for level, table in prepared.tables.items()}
+
+
+def score_all(communes: pl.DataFrame | pl.LazyFrame, options: ScoreOptions = ScoreOptions(),
+              extra: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+    """``score_level`` for the four levels ("commune", "epci", "departement", "region"), sharing
+    the imputation and the aggregation."""
+    prepared = prepare_levels(communes, options, extra)
+    return {level: combine(table, level, prepared.selection, options) for level, table in prepared.tables.items()}
 
 
 def summary(scored: pl.DataFrame) -> dict[str, object]:
