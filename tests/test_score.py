@@ -226,3 +226,27 @@ def test_bad_method_variant_level():
         resolve_selection(ScoreOptions(variant="senior"))
     with pytest.raises(InputError, match="Niveau inconnu"):
         score_level(synthetic_communes(), "iris")
+
+
+def test_rescore_equals_full_run():
+    from ifn.score import prepare_levels, rescore
+
+    w = {"thd": 2, "mobile": 1, "age65": 1, "diplome": 1, "pauvrete": 1}
+    prepared = prepare_levels(synthetic_communes(), ScoreOptions(impute=False))
+    again = rescore(prepared, w)
+    full = score_all(synthetic_communes(), ScoreOptions(weights=w, impute=False))
+    for level in full:
+        assert again[level].equals(full[level]), level
+    assert again["commune"]["ifn"].to_list()[:4] == pytest.approx([3.25, 3.4, 4.9, 7.25])
+
+
+def test_score_all_matches_score_level():
+    all_levels = score_all(synthetic_communes(), ScoreOptions())
+    for level, frame in all_levels.items():
+        single = score_level(synthetic_communes(), level, ScoreOptions())
+        assert frame.columns == single.columns
+        for c in frame.columns:
+            if frame.schema[c].is_float():
+                assert frame[c].to_list() == pytest.approx(single[c].to_list(), nan_ok=True), (level, c)
+            else:
+                assert frame[c].to_list() == single[c].to_list(), (level, c)
