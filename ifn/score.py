@@ -154,6 +154,12 @@ def _check_extra(extra: pl.DataFrame) -> pl.DataFrame:
     return extra.with_columns(pl.col("code").cast(pl.String), *casts)
 
 
+def unmatched_extra_codes(communes: pl.DataFrame | pl.LazyFrame, extra: pl.DataFrame) -> list[str]:
+    """Codes of ``extra`` that match no commune of the table (to show to the user: they are not used)."""
+    codes = (communes.lazy() if isinstance(communes, pl.DataFrame) else communes).select("code").collect()["code"]
+    return extra.filter(~pl.col("code").cast(pl.String).is_in(codes.implode()))["code"].cast(pl.String).to_list()
+
+
 def prepare_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection, options: ScoreOptions,
                      extra: pl.DataFrame | None = None) -> pl.DataFrame:
     """Commune table restricted to the needed columns, with extra indicators joined and values imputed."""
@@ -165,7 +171,11 @@ def prepare_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection
         raise InputError(f"La table des communes n'a pas les colonnes : {', '.join(missing)}.")
     frame = frame.select(wanted).collect()
     if extra is not None:
-        frame = frame.join(_check_extra(extra), on="code", how="left", maintain_order="left")
+        extra = _check_extra(extra)
+        unmatched = extra.height - extra.join(frame.select("code"), on="code", how="semi").height
+        if unmatched:
+            log.warning("%d code(s) des indicateurs personnalisés ne correspondent à aucune commune.", unmatched)
+        frame = frame.join(extra, on="code", how="left", maintain_order="left")
     casts = [pl.col(i).cast(pl.Float64) for i in selection.ids]
     frame = frame.with_columns(casts)
     return impute_communes(frame, list(selection.ids), enabled=options.impute)
@@ -191,12 +201,13 @@ def _reference_values(communes: pl.DataFrame, units: pl.DataFrame, level: str, s
                              f"de code « {code} ».")
         table = aggregate_level(subset, "france", poolings)
         return {i: np.full(units.height, table[i][0] if table[i][0] is not None else np.nan) for i in selection.ids}
-    if level == "region" and kind == "dep" or column not in units.columns and level != ("departement" if kind == "dep" else "region"):
+    parent_level = "region" if kind == "reg" else "departement"
+    own_level = level == parent_level
+    if not own_level and column not in units.columns:
         raise InputError(f"Territoire de référence « {ref} » impossible au niveau « {level} » : "
                          "choisissez un territoire plus grand que l'unité.")
-    parent_level = "region" if kind == "reg" else "departement"
     table = aggregate_level(communes, parent_level, poolings)
-    key = "code" if level == parent_level else column
+    key = "code" if own_level else column
     joined = units.select(pl.col(key).alias("_ref")).join(table.rename({"code": "_ref"}), on="_ref", how="left",
                                                           maintain_order="left")
     return {i: joined[i].cast(pl.Float64).fill_null(np.nan).to_numpy() for i in selection.ids}

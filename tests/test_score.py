@@ -250,3 +250,20 @@ def test_score_all_matches_score_level():
                 assert frame[c].to_list() == pytest.approx(single[c].to_list(), nan_ok=True), (level, c)
             else:
                 assert frame[c].to_list() == single[c].to_list(), (level, c)
+
+
+def test_unmatched_extra_codes_are_reported():
+    from ifn.score import unmatched_extra_codes
+
+    extra = pl.DataFrame({"code": ["01001", "99999"], "perso": [1.0, 2.0]})
+    assert unmatched_extra_codes(synthetic_communes(), extra) == ["99999"]
+
+
+def test_base100_reference_checks():
+    with pytest.raises(InputError, match="impossible au niveau « region »"):
+        score_level(synthetic_communes(), "region", ScoreOptions(method="base100", reference="dep"))
+    own = score_level(synthetic_communes(), "departement", ScoreOptions(method="base100", reference="dep"))
+    assert own["score_thd"][0] == pytest.approx(100.0)
+    epci = score_level(synthetic_communes(), "epci", ScoreOptions(method="base100", reference="reg"))
+    # E1 thd 20 vs région 25 (pooled over A–D)
+    assert epci["score_thd"].to_list() == pytest.approx([80.0, 160.0])
