@@ -214,13 +214,13 @@ def _reference_values(communes: pl.DataFrame, units: pl.DataFrame, level: str, s
 
 
 def _score_one(units: pl.DataFrame, id: str, method: str, reference: np.ndarray | None) -> pl.Series:
-    values = units[id].cast(pl.Float64).to_numpy()
+    values = np.asarray(units[id].to_numpy(), dtype=float)
     observed = ~units[flag_column(id)].to_numpy() & ~np.isnan(values)
     if method == "base100":
         scores = base100_scores(values, reference)
     else:
         scores = normalise(values, observed, method)
-    return pl.Series(score_column(id), scores, dtype=pl.Float64).fill_nan(None)
+    return pl.Series(score_column(id), scores, dtype=pl.Float64, nan_to_null=True)
 
 
 def _indicator_scores(units: pl.DataFrame, selection: Selection, options: ScoreOptions,
