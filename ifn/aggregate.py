@@ -189,22 +189,118 @@ def aggregate_level(communes: pl.DataFrame, level: str, poolings: list[Pooling])
     return _finish(communes, _group_sums(_parts(communes, poolings, keys), level), level, poolings)
 
 
-def aggregate_all(communes: pl.DataFrame, poolings: list[Pooling]) -> dict[str, pl.DataFrame]:
-    """EPCI, département and région tables in one pass.
+# ---------------------------------------------------------------------------
+# Fast path: everything from (EPCI, département) cells
+#
+# Imputed values are constant within a cell (the EPCI mean, else the
+# département mean), so the sums of a cell over its imputed communes are
+# x̂ · (population of the missing communes) and x̂ · (their count). One
+# group_by of the communes into cells then gives the imputation, and the
+# EPCI, département and région sums come from the small cell table.
 
-    The additive parts are computed once; régions are summed from the
-    départements (départements nest in régions), which gives the same values as
-    aggregating the communes directly.
+CELL_KEYS = ["epci", "dep"]
+NO_EPCI = "ZZZZZZZZZ"
+
+
+def imputed_column(id: str) -> str:
+    return f"__imp_{id}"
+
+
+def commune_cells(raw: pl.DataFrame, poolings: list[Pooling]) -> pl.DataFrame:
+    """Sums of the observed parts per (EPCI, département) cell of the raw (not imputed) table."""
+    names = [c for c in ("epci_nom", "dep_nom", "reg", "reg_nom") if c in raw.columns]
+    parts = raw.select(*CELL_KEYS, *names, pl.col("population"), weight_expr().alias("__w"),
+                       pl.lit(1.0).alias("__n"), *observed_components(poolings, with_flags=False))
+    return parts.group_by(CELL_KEYS).agg(*[pl.col(n).first() for n in names], pl.col("population").sum(),
+                                         pl.col("^__.*$").sum())
+
+
+def cell_imputations(cells: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
+    """Imputed value of each cell and indicator: mean of the observed communes of the EPCI, else of the
+    département (communes without EPCI: département)."""
+    sums = [pl.col(_c(i, k)).sum() for i in ids for k in ("wxo", "wo", "xo", "no")]
+    by_epci = (cells.filter(pl.col("epci") != NO_EPCI).group_by("epci").agg(sums)
+               .select("epci", *[mean_from_sums(i, "o").alias(f"__e_{i}") for i in ids]))
+    by_dep = cells.group_by("dep").agg(sums).select("dep", *[mean_from_sums(i, "o").alias(f"__d_{i}") for i in ids])
+    out = (cells.join(by_epci, on="epci", how="left", maintain_order="left")
+           .join(by_dep, on="dep", how="left", maintain_order="left"))
+    out = out.with_columns(pl.coalesce(f"__e_{i}", f"__d_{i}").alias(imputed_column(i)) for i in ids)
+    return out.drop([f"__e_{i}" for i in ids] + [f"__d_{i}" for i in ids])
+
+
+def impute_from_cells(raw: pl.DataFrame, cells: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
+    """The commune table with missing values filled from their cell, and ``imputed_<id>`` flags."""
+    frame = raw.join(cells.select(*CELL_KEYS, *[imputed_column(i) for i in ids]), on=CELL_KEYS, how="left",
+                     maintain_order="left")
+    filled = []
+    for i in ids:
+        value = pl.coalesce(pl.col(i), pl.col(imputed_column(i)))
+        filled += [value.alias(i), (pl.col(i).is_null() & value.is_not_null()).alias(flag_column(i))]
+    return frame.with_columns(filled).drop([imputed_column(i) for i in ids])
+
+
+def _cell_all_sums(cells: pl.DataFrame, poolings: list[Pooling], imputed: bool) -> pl.DataFrame:
+    """Add the sums over every value (observed + imputed) of each cell."""
+    exprs = []
+    for p in poolings:
+        obs = {k: pl.col(_c(p.id, f"{k}o")) for k in ("wx", "w", "x", "n")}
+        if imputed:
+            xhat = pl.col(imputed_column(p.id))
+            has = xhat.is_not_null()
+            miss_w = pl.col("__w") - obs["w"]
+            miss_n = pl.col("__n") - obs["n"]
+            extra = {"wx": xhat * miss_w, "w": miss_w, "x": xhat * miss_n, "n": miss_n}
+            exprs += [(obs[k] + pl.when(has).then(extra[k]).otherwise(0.0)).alias(_c(p.id, f"{k}a")) for k in obs]
+        else:
+            exprs += [obs[k].alias(_c(p.id, f"{k}a")) for k in obs]
+    return cells.with_columns(exprs)
+
+
+def _majority_cells(cells: pl.DataFrame, key: str, parent: str) -> pl.DataFrame:
+    return (
+        cells.group_by(key, parent)
+        .agg(pl.col("population").cast(pl.Float64).fill_null(0.0).sum().alias("_pop"), pl.col("__n").sum().alias("_n"))
+        .sort([key, "_pop", "_n", parent], descending=[False, True, True, False])
+        .group_by(key, maintain_order=True)
+        .first()
+        .select(key, parent)
+    )
+
+
+def levels_from_cells(cells: pl.DataFrame, poolings: list[Pooling], imputed: bool) -> dict[str, pl.DataFrame]:
+    """EPCI, département and région tables from the cell sums."""
+    cells = _cell_all_sums(cells, poolings, imputed)
+    out = {}
+    for level in ("epci", "departement", "region"):
+        spec = LEVELS[level]
+        sums = (cells.group_by(spec.key).agg(pl.col(spec.name).first().alias("nom"), *_SUMS)
+                .rename({spec.key: "code"}).sort("code"))
+        table = sums.select("code", "nom", "population", *[e for p in poolings for e in _finalise(p)])
+        for parent in PARENTS[level]:
+            majority = _majority_cells(cells, spec.key, parent).rename({spec.key: "code"})
+            table = table.join(majority, on="code", how="left", maintain_order="left")
+        front = ["code", "nom", "population", *PARENTS[level]]
+        out[level] = table.select(front + [c for c in table.columns if c not in front])
+    return out
+
+
+def build_levels(raw: pl.DataFrame, poolings: list[Pooling], impute: bool = True
+                 ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """Imputed commune table and the EPCI, département and région tables, in one pass.
+
+    Gives the same values as ``impute_communes`` followed by ``aggregate_level``
+    for each level (up to floating-point rounding).
     """
-    parts = _parts(communes, poolings, ["epci", "epci_nom", "dep", "dep_nom"])
-    epci = _group_sums(parts, "epci")
-    dep_reg = _majority(communes, "dep", "reg").join(
-        communes.select("reg", "reg_nom").unique("reg", keep="first"), on="reg", how="left")
-    dep = _group_sums(parts, "departement")
-    reg = (dep.join(dep_reg.rename({"dep": "code"}), on="code", how="left")
-           .group_by("reg").agg(pl.col("reg_nom").first().alias("nom"), *_SUMS).rename({"reg": "code"}))
-    return {
-        "epci": _finish(communes, epci, "epci", poolings),
-        "departement": _finish(communes, dep, "departement", poolings),
-        "region": _finish(communes, reg, "region", poolings),
-    }
+    ids = [p.id for p in poolings]
+    cells = commune_cells(raw, poolings)
+    if impute:
+        cells = cell_imputations(cells, ids)
+        communes = impute_from_cells(raw, cells, ids)
+    else:
+        communes = raw.with_columns(pl.lit(False).alias(flag_column(i)) for i in ids)
+    return communes, levels_from_cells(cells, poolings, impute)
+
+
+def aggregate_all(communes: pl.DataFrame, poolings: list[Pooling]) -> dict[str, pl.DataFrame]:
+    """EPCI, département and région tables of an already imputed commune table (slow path)."""
+    return {level: aggregate_level(communes, level, poolings) for level in ("epci", "departement", "region")}

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import polars as pl
 
-from ifn.aggregate import PARENTS, Pooling, aggregate_all, aggregate_level, share_column
+from ifn.aggregate import PARENTS, Pooling, aggregate_level, build_levels, share_column
 from ifn.catalogue import Catalogue, load_catalogue
 from ifn.errors import InputError
 from ifn.impute import flag_column, impute_communes
@@ -160,9 +160,9 @@ def unmatched_extra_codes(communes: pl.DataFrame | pl.LazyFrame, extra: pl.DataF
     return extra.filter(~pl.col("code").cast(pl.String).is_in(codes.implode()))["code"].cast(pl.String).to_list()
 
 
-def prepare_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection, options: ScoreOptions,
-                     extra: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Commune table restricted to the needed columns, with extra indicators joined and values imputed."""
+def raw_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection,
+                 extra: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Commune table restricted to the needed columns, with the extra indicators joined (not imputed)."""
     pools = [c for p in selection.poolings if p.kind == "locaux" for c in (p.total, p.covered)]
     wanted = list(IDENTITY) + [i for i in selection.ids if i not in selection.custom] + pools
     frame = communes.lazy() if isinstance(communes, pl.DataFrame) else communes
@@ -176,9 +176,7 @@ def prepare_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection
         if unmatched:
             log.warning("%d code(s) des indicateurs personnalisés ne correspondent à aucune commune.", unmatched)
         frame = frame.join(extra, on="code", how="left", maintain_order="left")
-    casts = [pl.col(i).cast(pl.Float64) for i in selection.ids]
-    frame = frame.with_columns(casts)
-    return impute_communes(frame, list(selection.ids), enabled=options.impute)
+    return frame.with_columns(pl.col(i).cast(pl.Float64) for i in selection.ids)
 
 
 def _reference_values(communes: pl.DataFrame, units: pl.DataFrame, level: str, selection: Selection,
@@ -269,6 +267,12 @@ def _ifn_exprs(selection: Selection, options: ScoreOptions) -> list[pl.Expr]:
     return [ifn, n, motif, contexte]
 
 
+def prepare_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection, options: ScoreOptions,
+                     extra: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Commune table restricted to the needed columns, with extra indicators joined and values imputed."""
+    return impute_communes(raw_communes(communes, selection, extra), list(selection.ids), enabled=options.impute)
+
+
 def indicator_scores(units: pl.DataFrame, communes: pl.DataFrame, level: str, selection: Selection,
                      options: ScoreOptions) -> pl.DataFrame:
     """Add ``score_<id>`` for every indicator to the units of one level (weight-independent)."""
@@ -301,14 +305,6 @@ def score_units(units: pl.DataFrame, communes: pl.DataFrame, level: str, selecti
     return combine(indicator_scores(units, communes, level, selection, options), level, selection, options)
 
 
-def _level_units(communes: pl.DataFrame, level: str, selection: Selection) -> pl.DataFrame:
-    if level not in SCORE_LEVELS:
-        raise InputError(f"Niveau inconnu « {level} » : choisissez parmi {', '.join(SCORE_LEVELS)}.")
-    if level == "commune":
-        return communes
-    return aggregate_level(communes, level, list(selection.poolings))
-
-
 def score_level(communes: pl.DataFrame | pl.LazyFrame, level: str, options: ScoreOptions = ScoreOptions(),
                 extra: pl.DataFrame | None = None) -> pl.DataFrame:
     """IFN of every unit of ``level`` (commune, epci, departement, region).
@@ -328,8 +324,10 @@ def score_level(communes: pl.DataFrame | pl.LazyFrame, level: str, options: Scor
     above the commune).
     """
     selection = resolve_selection(options, custom_ids(extra))
-    prepared = prepare_communes(communes, selection, options, extra)
-    units = _level_units(prepared, level, selection)
+    if level not in SCORE_LEVELS:
+        raise InputError(f"Niveau inconnu « {level} » : choisissez parmi {', '.join(SCORE_LEVELS)}.")
+    prepared, levels = build_levels(raw_communes(communes, selection, extra), list(selection.poolings), options.impute)
+    units = prepared if level == "commune" else levels[level]
     return score_units(units, prepared, level, selection, options)
 
 
@@ -351,8 +349,9 @@ def prepare_levels(communes: pl.DataFrame | pl.LazyFrame, options: ScoreOptions 
                    extra: pl.DataFrame | None = None) -> PreparedLevels:
     """Impute, aggregate all four levels and score every indicator (no weighting yet)."""
     selection = resolve_selection(options, custom_ids(extra))
-    prepared = prepare_communes(communes, selection, options, extra)
-    units = {"commune": prepared, **aggregate_all(prepared, list(selection.poolings))}
+    raw = raw_communes(communes, selection, extra)
+    prepared, levels = build_levels(raw, list(selection.poolings), options.impute)
+    units = {"commune": prepared, **levels}
     tables = {level: indicator_scores(units[level], prepared, level, selection, options) for level in SCORE_LEVELS}
     return PreparedLevels(options=options, selection=selection, tables=tables)
 

@@ -90,3 +90,27 @@ def test_row_order_changes_nothing(df, rnd, impute):
                 assert np.allclose(x[c].to_numpy(), y[c].to_numpy(), equal_nan=True), (level, c)
             else:
                 assert x[c].to_list() == y[c].to_list(), (level, c)
+
+
+@SETTINGS
+@given(communes(), st.booleans())
+def test_cell_fast_path_equals_commune_by_commune_path(df, impute):
+    from ifn.aggregate import Pooling, aggregate_all, build_levels
+    from ifn.impute import impute_communes
+
+    pools = [Pooling(i) for i in AXIS1[1:] + AXIS2] + [Pooling("thd", "locaux", "thd_locaux", "thd_eligibles")]
+    ids = [p.id for p in pools]
+    fast_communes, fast = build_levels(df, pools, impute)
+    slow_communes = impute_communes(df, ids, enabled=impute)
+    slow = aggregate_all(slow_communes, pools)
+    for i in ids:
+        assert np.allclose(fast_communes[i].to_numpy(), slow_communes[i].to_numpy(), equal_nan=True)
+        assert fast_communes[f"imputed_{i}"].to_list() == slow_communes[f"imputed_{i}"].to_list()
+    for level in slow:
+        a, b = fast[level], slow[level]
+        assert a.columns == b.columns and a["code"].to_list() == b["code"].to_list()
+        for c in a.columns:
+            if a.schema[c].is_float():
+                assert np.allclose(a[c].to_numpy(), b[c].to_numpy(), equal_nan=True), (level, c)
+            else:
+                assert a[c].to_list() == b[c].to_list(), (level, c)
