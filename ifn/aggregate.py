@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from ifn.impute import flag_column
@@ -256,31 +257,74 @@ def _cell_all_sums(cells: pl.DataFrame, poolings: list[Pooling], imputed: bool) 
     return cells.with_columns(exprs)
 
 
-def _majority_cells(cells: pl.DataFrame, key: str, parent: str) -> pl.DataFrame:
-    return (
-        cells.group_by(key, parent)
-        .agg(pl.col("population").cast(pl.Float64).fill_null(0.0).sum().alias("_pop"), pl.col("__n").sum().alias("_n"))
-        .sort([key, "_pop", "_n", parent], descending=[False, True, True, False])
-        .group_by(key, maintain_order=True)
-        .first()
-        .select(key, parent)
-    )
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted distinct values, inverse index and index of first occurrence."""
+    uniq, first, inverse = np.unique(values.astype(str), return_index=True, return_inverse=True)
+    return uniq, inverse, first
+
+
+def _mean_np(sums: dict[str, np.ndarray], id: str, suffix: str) -> np.ndarray:
+    wx, w, x, n = (sums[_c(id, f"{k}{suffix}")] for k in ("wx", "w", "x", "n"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(w > 0, wx / w, np.where(n > 0, x / n, np.nan))
+
+
+def _finalise_np(sums: dict[str, np.ndarray], p: Pooling) -> dict[str, np.ndarray]:
+    """numpy twin of ``_finalise`` for the small level tables."""
+    value_obs = _mean_np(sums, p.id, "o")
+    if p.kind == "locaux":
+        total, covered = sums[_c(p.id, "to")], sums[_c(p.id, "co")]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value_obs = np.where(total > 0, 100.0 * (1.0 - covered / total), value_obs)
+    any_obs = sums[_c(p.id, "no")] > 0
+    value_all = _mean_np(sums, p.id, "a")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(sums["__w"] > 0, sums[_c(p.id, "wo")] / sums["__w"], sums[_c(p.id, "no")] / sums["__n"])
+    return {
+        p.id: np.where(any_obs, value_obs, value_all),
+        flag_column(p.id): ~any_obs & ~np.isnan(value_all),
+        share_column(p.id): share,
+    }
+
+
+def _majority_np(key_inv: np.ndarray, n_keys: int, parent: np.ndarray, pop: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Parent holding most population per key (ties: most communes, then smallest code)."""
+    parents, parent_inv, _ = _codes(parent)
+    pair = key_inv * parents.size + parent_inv
+    pairs, pair_inv = np.unique(pair, return_inverse=True)
+    pair_pop = np.bincount(pair_inv, weights=pop)
+    pair_n = np.bincount(pair_inv, weights=count)
+    pair_key, pair_parent = pairs // parents.size, pairs % parents.size
+    order = np.lexsort((pair_parent, -pair_n, -pair_pop, pair_key))
+    first = order[np.r_[True, pair_key[order][1:] != pair_key[order][:-1]]]
+    out = np.empty(n_keys, dtype=object)
+    out[pair_key[first]] = parents[pair_parent[first]]
+    return out
 
 
 def levels_from_cells(cells: pl.DataFrame, poolings: list[Pooling], imputed: bool) -> dict[str, pl.DataFrame]:
-    """EPCI, département and région tables from the cell sums."""
+    """EPCI, département and région tables from the cell sums (numpy on the small cell table)."""
     cells = _cell_all_sums(cells, poolings, imputed)
+    numeric = ["population"] + [c for c in cells.columns if c.startswith("__") and not c.startswith("__imp_")]
+    matrix = cells.select(pl.col(numeric).cast(pl.Float64).fill_null(0.0)).to_numpy()
+    columns = {c: matrix[:, j] for j, c in enumerate(numeric)}
+    text = cells.select("epci", "dep", "reg", "epci_nom", "dep_nom", "reg_nom").to_numpy()
+    keys = {c: text[:, j] for j, c in enumerate(("epci", "dep", "reg", "epci_nom", "dep_nom", "reg_nom"))}
+    pop = columns["population"]
     out = {}
     for level in ("epci", "departement", "region"):
         spec = LEVELS[level]
-        sums = (cells.group_by(spec.key).agg(pl.col(spec.name).first().alias("nom"), *_SUMS)
-                .rename({spec.key: "code"}).sort("code"))
-        table = sums.select("code", "nom", "population", *[e for p in poolings for e in _finalise(p)])
+        codes, inverse, first = _codes(keys[spec.key])
+        sums = {c: np.bincount(inverse, weights=v, minlength=codes.size) for c, v in columns.items()}
+        data = {"code": codes.astype(object), "nom": keys[spec.name][first],
+                "population": np.rint(sums["population"]).astype(np.int64)}
         for parent in PARENTS[level]:
-            majority = _majority_cells(cells, spec.key, parent).rename({spec.key: "code"})
-            table = table.join(majority, on="code", how="left", maintain_order="left")
-        front = ["code", "nom", "population", *PARENTS[level]]
-        out[level] = table.select(front + [c for c in table.columns if c not in front])
+            data[parent] = _majority_np(inverse, codes.size, keys[parent], pop, columns["__n"])
+        for p in poolings:
+            data.update(_finalise_np(sums, p))
+        table = pl.DataFrame({k: pl.Series(k, v, nan_to_null=True) if v.dtype.kind == "f" else pl.Series(k, v)
+                              for k, v in data.items()})
+        out[level] = table.with_columns(pl.col("code", "nom", *PARENTS[level]).cast(pl.String))
     return out
 
 
