@@ -302,47 +302,108 @@ def _majority_np(key_inv: np.ndarray, n_keys: int, parent: np.ndarray, pop: np.n
     return out
 
 
-def levels_from_cells(cells: pl.DataFrame, poolings: list[Pooling], imputed: bool) -> dict[str, pl.DataFrame]:
-    """EPCI, département and région tables from the cell sums (numpy on the small cell table)."""
-    cells = _cell_all_sums(cells, poolings, imputed)
-    numeric = ["population"] + [c for c in cells.columns if c.startswith("__") and not c.startswith("__imp_")]
-    matrix = cells.select(pl.col(numeric).cast(pl.Float64).fill_null(0.0)).to_numpy()
-    columns = {c: matrix[:, j] for j, c in enumerate(numeric)}
-    text = cells.select("epci", "dep", "reg", "epci_nom", "dep_nom", "reg_nom").to_numpy()
-    keys = {c: text[:, j] for j, c in enumerate(("epci", "dep", "reg", "epci_nom", "dep_nom", "reg_nom"))}
-    pop = columns["population"]
+def _group_means(inverse: np.ndarray, size: int, cols: dict[str, np.ndarray], id: str) -> np.ndarray:
+    sums = {k: np.bincount(inverse, weights=cols[_c(id, f"{k}o")], minlength=size) for k in ("wx", "w", "x", "n")}
+    return _mean_np({_c(id, f"{k}o"): v for k, v in sums.items()}, id, "o")
+
+
+def _levels_np(cols: dict[str, np.ndarray], keys: dict[str, np.ndarray], poolings: list[Pooling]
+               ) -> dict[str, pl.DataFrame]:
+    """EPCI, département and région tables from cell sums (observed ``…o`` and all ``…a`` parts)."""
+    pop = cols["population"]
     out = {}
     for level in ("epci", "departement", "region"):
         spec = LEVELS[level]
         codes, inverse, first = _codes(keys[spec.key])
-        sums = {c: np.bincount(inverse, weights=v, minlength=codes.size) for c, v in columns.items()}
+        sums = {c: np.bincount(inverse, weights=v, minlength=codes.size) for c, v in cols.items()}
         data = {"code": codes.astype(object), "nom": keys[spec.name][first],
                 "population": np.rint(sums["population"]).astype(np.int64)}
         for parent in PARENTS[level]:
-            data[parent] = _majority_np(inverse, codes.size, keys[parent], pop, columns["__n"])
+            data[parent] = _majority_np(inverse, codes.size, keys[parent], pop, cols["__n"])
         for p in poolings:
             data.update(_finalise_np(sums, p))
-        table = pl.DataFrame({k: pl.Series(k, v, nan_to_null=True) if v.dtype.kind == "f" else pl.Series(k, v)
-                              for k, v in data.items()})
+        table = pl.DataFrame([pl.Series(k, v, nan_to_null=True) if v.dtype.kind == "f" else pl.Series(k, v)
+                              for k, v in data.items()])
         out[level] = table.with_columns(pl.col("code", "nom", *PARENTS[level]).cast(pl.String))
     return out
 
 
+def levels_from_cells(cells: pl.DataFrame, poolings: list[Pooling], imputed: bool) -> dict[str, pl.DataFrame]:
+    """EPCI, département and région tables from a polars cell table (see ``commune_cells``)."""
+    cells = _cell_all_sums(cells, poolings, imputed)
+    numeric = ["population"] + [c for c in cells.columns if c.startswith("__") and not c.startswith("__imp_")]
+    matrix = cells.select(pl.col(numeric).cast(pl.Float64).fill_null(0.0)).to_numpy()
+    cols = {c: matrix[:, j] for j, c in enumerate(numeric)}
+    names = ("epci", "dep", "reg", "epci_nom", "dep_nom", "reg_nom")
+    text = cells.select(names).to_numpy()
+    return _levels_np(cols, {c: text[:, j] for j, c in enumerate(names)}, poolings)
+
+
 def build_levels(raw: pl.DataFrame, poolings: list[Pooling], impute: bool = True
                  ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
-    """Imputed commune table and the EPCI, département and région tables, in one pass.
+    """Imputed commune table and the EPCI, département and région tables, in one pass (numpy).
 
-    Gives the same values as ``impute_communes`` followed by ``aggregate_level``
-    for each level (up to floating-point rounding).
+    Communes are grouped into (EPCI, département) cells; the imputation and the
+    three level tables are computed from the cell sums. Gives the same values as
+    ``impute_communes`` followed by ``aggregate_level`` for each level (up to
+    floating-point rounding; a property test checks it).
     """
     ids = [p.id for p in poolings]
-    cells = commune_cells(raw, poolings)
+    inverse = raw.select(pl.struct(CELL_KEYS).rank("dense")).to_series().to_numpy().astype(np.int64) - 1
+    size = int(inverse.max()) + 1 if inverse.size else 0
+    first = np.unique(inverse, return_index=True)[1]
+    names = ("epci", "dep", "reg", "epci_nom", "dep_nom", "reg_nom")
+    text = raw.select(names)[first].to_numpy()
+    keys = {c: text[:, j] for j, c in enumerate(names)}
+    counts = [c for p in poolings if p.kind == "locaux" for c in (p.total, p.covered)]
+    matrix = raw.select(pl.col([*ids, *counts, "population"]).cast(pl.Float64)).to_numpy()
+    col = {c: matrix[:, j] for j, c in enumerate([*ids, *counts, "population"])}
+    population = np.nan_to_num(col["population"], nan=0.0)
+    w = np.clip(population, 0.0, None)
+
+    def bc(values: np.ndarray) -> np.ndarray:
+        return np.bincount(inverse, weights=values, minlength=size)
+
+    cols = {"population": bc(population), "__w": bc(w), "__n": np.bincount(inverse, minlength=size).astype(float)}
+    observed = {}
+    for p in poolings:
+        x = col[p.id]
+        obs = ~np.isnan(x)
+        x0 = np.where(obs, x, 0.0)
+        observed[p.id] = obs
+        cols.update({_c(p.id, "wxo"): bc(w * x0), _c(p.id, "wo"): bc(w * obs), _c(p.id, "xo"): bc(x0),
+                     _c(p.id, "no"): bc(obs.astype(float))})
+        if p.kind == "locaux":
+            cols[_c(p.id, "to")] = bc(np.where(obs, np.nan_to_num(col[p.total]), 0.0))
+            cols[_c(p.id, "co")] = bc(np.where(obs, np.nan_to_num(col[p.covered]), 0.0))
+    updates = []
     if impute:
-        cells = cell_imputations(cells, ids)
-        communes = impute_from_cells(raw, cells, ids)
-    else:
-        communes = raw.with_columns(pl.lit(False).alias(flag_column(i)) for i in ids)
-    return communes, levels_from_cells(cells, poolings, impute)
+        epci_codes, epci_inv, _ = _codes(keys["epci"])
+        dep_codes, dep_inv, _ = _codes(keys["dep"])
+        no_epci = (keys["epci"] == NO_EPCI) | (keys["epci"] == None)  # noqa: E711
+    for p in poolings:
+        if impute:
+            by_epci = _group_means(epci_inv, epci_codes.size, cols, p.id)[epci_inv]
+            by_dep = _group_means(dep_inv, dep_codes.size, cols, p.id)[dep_inv]
+            xhat = np.where(no_epci | np.isnan(by_epci), by_dep, by_epci)
+            has = ~np.isnan(xhat)
+            miss_w = cols["__w"] - cols[_c(p.id, "wo")]
+            miss_n = cols["__n"] - cols[_c(p.id, "no")]
+            xh0 = np.where(has, xhat, 0.0)
+            cols[_c(p.id, "wxa")] = cols[_c(p.id, "wxo")] + xh0 * miss_w
+            cols[_c(p.id, "wa")] = cols[_c(p.id, "wo")] + np.where(has, miss_w, 0.0)
+            cols[_c(p.id, "xa")] = cols[_c(p.id, "xo")] + xh0 * miss_n
+            cols[_c(p.id, "na")] = cols[_c(p.id, "no")] + np.where(has, miss_n, 0.0)
+            missing = ~observed[p.id]
+            fill = xhat[inverse]
+            value = np.where(missing, fill, col[p.id])
+            updates += [pl.Series(p.id, value, nan_to_null=True),
+                        pl.Series(flag_column(p.id), missing & ~np.isnan(fill))]
+        else:
+            for k in ("wx", "w", "x", "n"):
+                cols[_c(p.id, f"{k}a")] = cols[_c(p.id, f"{k}o")]
+            updates.append(pl.Series(flag_column(p.id), np.zeros(raw.height, dtype=bool)))
+    return raw.with_columns(updates), _levels_np(cols, keys, poolings)
 
 
 def aggregate_all(communes: pl.DataFrame, poolings: list[Pooling]) -> dict[str, pl.DataFrame]:
