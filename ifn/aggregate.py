@@ -351,7 +351,8 @@ def build_levels(raw: pl.DataFrame, poolings: list[Pooling], impute: bool = True
     ids = [p.id for p in poolings]
     inverse = raw.select(pl.struct(CELL_KEYS).rank("dense")).to_series().to_numpy().astype(np.int64) - 1
     size = int(inverse.max()) + 1 if inverse.size else 0
-    first = np.unique(inverse, return_index=True)[1]
+    first = np.empty(size, dtype=np.int64)
+    first[inverse] = np.arange(inverse.size)  # any row of the cell: its codes and names are the same
     names = ("epci", "dep", "reg", "epci_nom", "dep_nom", "reg_nom")
     text = raw.select(names)[first].to_numpy()
     keys = {c: text[:, j] for j, c in enumerate(names)}
