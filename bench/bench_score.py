@@ -11,7 +11,7 @@ table, and says which):
 3. a straightforward pandas implementation of the same full computation
    (groupby + transform, Series.rank), checked to give the same IFN;
 
-and prints the ratio pandas / polars. Usage: ``python bench/bench_score.py [--repeat N]``.
+and prints the ratio pandas / polars. Usage: ``python bench/bench_score.py [--repeat N] [--synthetic]``.
 """
 
 from __future__ import annotations
@@ -152,8 +152,12 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--synthetic", action="store_true", help="table synthétique même si le cache existe")
     args = parser.parse_args(argv)
-    table, origin = load_table()
+    if args.synthetic:
+        table, origin = synthetic_table(35_000), "table synthétique de 35 000 communes (--synthetic)"
+    else:
+        table, origin = load_table()
     print(f"Données : {origin} — {table.height} communes")
     options = ScoreOptions()
     new_weights = {"thd": 2.0, "mobile": 1.0, "age65": 1.0, "diplome": 1.5, "pauvrete": 1.0}
