@@ -76,7 +76,7 @@ class Classes:
 
     def index(self, values) -> np.ndarray:
         """Class index 0…k−1 of each value; −1 for null/NaN."""
-        x = np.asarray(values, dtype=float)
+        x = as_float_array(values)
         idx = np.searchsorted(np.asarray(self.breaks), x, side="left")
         idx = np.clip(idx, 0, self.k - 1)
         return np.where(np.isnan(x), -1, idx)
@@ -90,9 +90,17 @@ class Classes:
         return [self.missing_label if i < 0 else self.labels[i] for i in self.index(values)]
 
 
+def as_float_array(values) -> np.ndarray:
+    """Float array from a list (None allowed), a numpy array or a polars/pandas series (null → NaN)."""
+    if hasattr(values, "to_numpy"):
+        values = values.to_numpy()
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        return values.astype(float)
+    return np.asarray([np.nan if v is None else v for v in values], dtype=float)
+
+
 def _clean(values) -> np.ndarray:
-    x = np.asarray([np.nan if v is None else v for v in values] if not isinstance(values, np.ndarray) else values,
-                   dtype=float)
+    x = as_float_array(values)
     return x[~np.isnan(x)]
 
 

@@ -46,3 +46,13 @@ def test_bad_arguments():
     with pytest.raises(InputError, match="entre 2 et 9"):
         classify([1.0], "equal", k=12)
     assert len(palette(7)) == 7
+
+
+def test_polars_series_with_nulls():
+    import polars as pl
+
+    values = pl.Series([1.0, None, 9.5, 4.0])
+    c = classify(values, "quantiles", k=3)
+    assert c.index(values).tolist()[1] == -1
+    assert c.label(values)[1] == MISSING_LABEL
+    assert classify(pl.Series([None, None], dtype=pl.Float64), "equal").k == 5
