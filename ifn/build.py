@@ -46,7 +46,6 @@ RATE_SOURCES = (
     ("rsa", readers.RSA),
 )
 FLAG_SOURCES = (
-    ("bibliotheques", readers.LIBRARIES, "a_bibliotheque", "bibliotheque"),
     ("services_publics", readers.PUBLIC_SERVICE, "a_service_public", "service_public"),
 )
 INDICATOR_COLUMNS = (
@@ -106,6 +105,19 @@ def check_bundle(root: Path) -> None:
         )
 
 
+BUILD_MODULES = ("build.py", "readers.py", "reconcile.py", "geometry.py", "cache.py")
+
+
+def code_fingerprint() -> str:
+    """SHA-256 of the modules that shape the cache: a change of build code makes the cache stale."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in BUILD_MODULES:
+        digest.update(name.encode())
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def cache_status(settings: Settings) -> CacheStatus:
     """Is the cache present, of the current schema, and built from the current inputs?"""
     root = require_data_dir(settings)
@@ -118,6 +130,8 @@ def cache_status(settings: Settings) -> CacheStatus:
         return CacheStatus(False, "manifeste illisible")
     if manifest.get("schema_version") != SCHEMA_VERSION:
         return CacheStatus(False, "format du cache modifié")
+    if manifest.get("code_version") != code_fingerprint():
+        return CacheStatus(False, "programme de construction modifié")
     check_bundle(root)
     current = input_checksums(root, manifest.get("inputs"))
     recorded = {k: v["sha256"] for k, v in manifest.get("inputs", {}).items()}
@@ -180,6 +194,16 @@ def commune_table(root: Path, progress: Progress = _noop) -> tuple[pl.DataFrame,
             frame.group_by("code").agg(((1 - pl.col(column).max()) * 100).alias(target)), on="code", how="left"
         )
 
+    lib, report["bibliotheques"] = reconcile.attach_codes(
+        readers.read_libraries(root), resolver, readers.LIBRARIES.relpath
+    )
+    table = table.join(
+        lib.group_by("code").agg(pl.col("bibliotheques").sum().alias("nb_bibliotheques")), on="code", how="left"
+    ).with_columns(
+        pl.col("nb_bibliotheques").fill_null(0).cast(pl.Int64),
+        pl.when(pl.col("nb_bibliotheques").fill_null(0) > 0).then(0.0).otherwise(100.0).alias("bibliotheque"),
+    )
+
     progress(0.38, "Codes postaux (La Poste)")
     postal_src = readers.read_postal_codes(root)
     postal, report["codes_postaux"] = reconcile.attach_codes(postal_src, resolver, readers.POSTAL.relpath)
@@ -208,7 +232,7 @@ def commune_table(root: Path, progress: Progress = _noop) -> tuple[pl.DataFrame,
         .with_columns(pl.when(pl.col("thd_locaux") > 0).then(pl.col("thd")).otherwise(None).alias("thd"))
     )
     columns = ["code", "nom", "dep", "dep_nom", "reg", "reg_nom", "epci", "epci_nom", "population", "codes_postaux",
-               *INDICATOR_COLUMNS, "thd_locaux", "thd_eligibles"]
+               *INDICATOR_COLUMNS, "thd_locaux", "thd_eligibles", "nb_bibliotheques"]
     table = table.select(columns).with_columns(pl.col(list(INDICATOR_COLUMNS)).cast(pl.Float64)).sort("code")
     return table, report, resolver
 
@@ -283,6 +307,7 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
         (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         manifest = {
             "schema_version": SCHEMA_VERSION,
+            "code_version": code_fingerprint(),
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "data_dir": str(root),
             "inputs": inputs,

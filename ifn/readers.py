@@ -283,9 +283,11 @@ RSA = CsvSpec(
 )
 
 LIBRARIES = CsvSpec(
-    "derived-2020/data_mediatheques.csv", ",", {"CODE_INSEE": "code", "acces_information": "a_bibliotheque"},
-    numeric=("a_bibliotheque",), min_rows=30_000, extra={"flag": True},
+    "services/adresses-des-bibliotheques-publiques.csv", ";",
+    {"INSEE": "code", "type_adresse": "type_adresse"},
+    min_rows=10_000, required=("code", "type_adresse"),
 )
+LIBRARY_OPEN = "Bibliothèque ouverte au public"
 
 PUBLIC_SERVICE = CsvSpec(
     "derived-2020/acces_point_phys_service_publique.csv", ",",
@@ -381,6 +383,22 @@ def read_indicator_file(root: Path, spec: CsvSpec) -> tuple[pl.DataFrame, int]:
     """A derived-2020 indicator file, duplicates collapsed; returns (frame, rows removed)."""
     df = read_csv_spec(root, spec)
     return collapse_duplicates(df, root / spec.relpath, conflicts_take_max=spec.extra.get("flag", False))
+
+
+def read_libraries(root: Path, spec: CsvSpec = LIBRARIES) -> pl.DataFrame:
+    """Public libraries open to the public, counted per commune code: ``code, bibliotheques``.
+
+    The directory of the Ministère de la Culture lists one row per address; the
+    administrative addresses (offices not open to readers) are not counted.
+    The derived file ``derived-2020/data_mediatheques.csv`` is not used: it flags
+    only 117 communes while the directory covers about 14,000.
+    """
+    df = read_csv_spec(root, spec)
+    return (
+        df.filter(pl.col("type_adresse") == LIBRARY_OPEN)
+        .group_by("code", maintain_order=True)
+        .agg(pl.len().cast(pl.Int64).alias("bibliotheques"))
+    )
 
 
 def read_postal_codes(root: Path) -> pl.DataFrame:

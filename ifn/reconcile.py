@@ -7,9 +7,12 @@ EPCI table 2020. Each source code is resolved by rule, in this order:
 1. ``identique``: the code exists in the 2020 universe;
 2. ``arrondissement``: a municipal arrondissement → its parent commune
    (``COMPARENT`` of the COG);
-3. ``fusion``: the commune disappeared between 2018 and 2020 (merger,
+3. ``fusion``: the commune disappeared before 2020 (merger, association,
    commune nouvelle, code change) → the commune it became, following the
-   COG history of changes (chained);
+   COG history of changes (chained; for a code that disappeared several
+   times, its latest event counts). The whole history up to 2020 is used
+   because some sources (the libraries directory) still use the codes of
+   communes associated in the 1970s or merged in 2016–2017;
 4. ``hors champ``: a collectivité d'outre-mer (975, 977, 978, 98x), outside the
    index, or Monaco (99xxx); counted and listed in the report;
 5. ``non apparié``: none of the above; kept in the report, never dropped silently.
@@ -31,7 +34,7 @@ OUT_OF_SCOPE_PREFIXES = ("975", "977", "978", "98", "99")
 
 # INSEE event types that make a code disappear into another commune.
 MERGER_EVENTS = {"31", "32", "33", "34", "41", "50"}
-WINDOW = ("2018-01-01", "2020-01-01")  # effective dates (exclusive, inclusive]
+WINDOW = ("1900-01-01", "2020-01-01")  # effective dates (exclusive, inclusive]
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,13 @@ def make_resolver(universe: pl.Series, cog_communes: pl.DataFrame, movements: pl
         & (pl.col("type_av") == "COM")
         & (pl.col("type_ap") == "COM")
         & (pl.col("code_av") != pl.col("code_ap"))
-    ).select("code_av", "code_ap").unique()
-    successors: dict[str, str] = {}
-    for av, ap in moves.iter_rows():
-        # A code that disappears goes to one commune; keep the first (sorted) if ever ambiguous.
-        if av not in successors or ap < successors[av]:
-            successors[av] = ap
+    ).select("date", "code_av", "code_ap").unique()
+    # A code that disappeared several times (merged, re-established, merged again)
+    # follows its latest event; among events of the same date, the smallest code.
+    latest = moves.sort(["code_av", "date", "code_ap"], descending=[False, True, False]).unique(
+        "code_av", keep="first", maintain_order=True
+    )
+    successors: dict[str, str] = dict(latest.select("code_av", "code_ap").iter_rows())
     return CodeResolver(
         universe=frozenset(universe.to_list()),
         arrondissements=dict(arm.iter_rows()),

@@ -20,8 +20,16 @@ def test_real_cache_contract(built_cache):
     assert communes.height == 34968
     assert communes["code"].is_unique().all()
     expected = ["code", "nom", "dep", "dep_nom", "reg", "reg_nom", "epci", "epci_nom", "population", "codes_postaux",
-                *build.INDICATOR_COLUMNS, "thd_locaux", "thd_eligibles"]
+                *build.INDICATOR_COLUMNS, "thd_locaux", "thd_eligibles", "nb_bibliotheques"]
     assert communes.columns == expected
+    libraries = dict(communes.select("code", "nb_bibliotheques").iter_rows())
+    # Libraries open to the public, counted in the directory by hand (grep on the INSEE column):
+    # Lille 59350: 10 + Hellemmes 59298 (associated in 1977): 2 + Lomme 59355 (associated in 2000): 1;
+    # Valserhône 01033: 2 + Châtillon-en-Michaille 01091: 1 + Lancrans 01205: 1 (merged 2019);
+    # Gien 45155: 1 + Arrabloy 45007 (associated in 1973): 1; L'Abergement-Clémenciat 01001: none.
+    assert [libraries[c] for c in ("59350", "01033", "45155", "01001")] == [13, 4, 2, 0]
+    no_library = dict(communes.select("code", "bibliotheque").iter_rows())
+    assert [no_library[c] for c in ("59350", "01001")] == [0.0, 100.0]
     row = communes.filter(pl.col("code") == "67017").row(0, named=True)
     # ARCEP: 148 premises, 138 eligible ≥ 30 Mbit/s → 100·(1 − 138/148)
     assert row["thd"] == pytest.approx(100 * (1 - 138 / 148))

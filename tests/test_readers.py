@@ -139,3 +139,21 @@ def test_geojson_properties_and_codes(tmp_path):
     )
     gdf = readers._read_geojson(path)
     assert gdf["code"].tolist() == ["2A004"] and gdf["nom"].tolist() == ["Ajaccio"]
+
+
+def test_libraries_counted_per_commune_without_administrative_addresses(tmp_path):
+    header = ("Libelle1;Libelle2;Localisation;voie;CP;CEDEXB;Ville;DEPT;INSEE;coordonnees_ban;coordonnees_insee;"
+              "coordonnees_finales;code_bib;code_ua;Code region;Statut;surface;type_adresse;amplitude_horaire;pop_com")
+    rows = [
+        "Médiathèque A;;;rue 1;60490;;Boulogne-la-Grasse;60;60093;49.6, 2.7;49.6, 2.7;49.6,2.7;1.0;1.0;32;"
+        "Bibliothèque municipale;;Bibliothèque ouverte au public;;486.0",
+        "Annexe B;;;rue 2;60490;;Boulogne-la-Grasse;60;60093;49.6, 2.7;49.6, 2.7;49.6,2.7;2.0;2.0;32;"
+        "Bibliothèque municipale;;Bibliothèque ouverte au public;;486.0",
+        "Siège C;;;rue 3;01000;;Bourg;01;01053;46.2, 5.2;46.2, 5.2;46.2,5.2;3.0;3.0;84;"
+        "Bibliothèque départementale;;Adresse administrative;;41000.0",
+        "Point lecture D;;;rue 4;01000;;Bourg;01;01053;46.2, 5.2;46.2, 5.2;46.2,5.2;4.0;4.0;84;"
+        ";;Bibliothèque ouverte au public;;41000.0",
+    ]
+    write(tmp_path, readers.LIBRARIES.relpath, header + "\r\n" + "\r\n".join(rows) + "\r\n")
+    df = readers.read_libraries(tmp_path, small(readers.LIBRARIES))
+    assert dict(df.iter_rows()) == {"60093": 2, "01053": 1}

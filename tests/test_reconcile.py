@@ -17,14 +17,16 @@ COG = pl.DataFrame(
 )
 MOVES = pl.DataFrame(
     {
-        "mod": ["32", "32", "32", "21", "31", "32"],
-        "date": ["2019-01-01", "2019-01-01", "2019-01-01", "2019-12-31", "2016-01-01", "2018-01-01"],
-        "type_av": ["COM", "COM", "COM", "COM", "COM", "COM"],
-        "code_av": ["01091", "01059", "01097", "14712", "99999", "01999"],
-        "nom_av": ["Châtillon", "Brénaz", "Chavornay", "Troarn", "Old", "Too early"],
-        "type_ap": ["COM", "COM", "COM", "COM", "COM", "COM"],
-        "code_ap": ["01033", "01453", "01453", "14666", "01033", "01033"],
-        "nom_ap": ["Valserhône", "Arvière", "Arvière", "Sannerville", "Valserhône", "Valserhône"],
+        "mod": ["32", "32", "32", "21", "31", "32", "32", "32", "31", "32"],
+        "date": ["2019-01-01", "2019-01-01", "2019-01-01", "2019-12-31", "2016-01-01", "2021-01-01",
+                 "2016-01-01", "2019-01-01", "1973-01-01", "2017-01-01"],
+        "type_av": ["COM"] * 10,
+        "code_av": ["01091", "01059", "01097", "14712", "99999", "01999", "01500", "01501", "01600", "01600"],
+        "nom_av": ["Châtillon", "Brénaz", "Chavornay", "Troarn", "Old", "Too early", "A", "B", "C", "C"],
+        "type_ap": ["COM"] * 10,
+        "code_ap": ["01033", "01453", "01453", "14666", "01033", "01033", "01501", "01453", "01033", "01453"],
+        "nom_ap": ["Valserhône", "Arvière", "Arvière", "Sannerville", "Valserhône", "Valserhône",
+                   "B", "Arvière", "Valserhône", "Arvière"],
     }
 )
 
@@ -41,8 +43,12 @@ def test_resolution_rules():
     assert r.resolve("01097") == ("01453", reconcile.MERGED)
     # a re-establishment (MOD 21) never redirects a code that still exists
     assert r.resolve("14712") == ("14712", reconcile.MATCHED)
-    # events outside (2018-01-01, 2020-01-01] are ignored
+    # events after the 2020 universe (2020-01-01) are ignored
     assert r.resolve("01999") == (None, reconcile.UNMATCHED)
+    # chained: 01500 → 01501 (2016) → 01453 (2019)
+    assert r.resolve("01500") == ("01453", reconcile.MERGED)
+    # a code that disappeared twice follows its latest event (2017, not 1973)
+    assert r.resolve("01600") == ("01453", reconcile.MERGED)
     assert r.resolve("97701") == (None, reconcile.OUT_OF_SCOPE)
 
 
