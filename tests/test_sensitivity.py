@@ -1,0 +1,71 @@
+"""Sensitivity against the default index: exact values on hand-computed fixtures."""
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ifn.score import ScoreOptions, prepare_levels
+from ifn.sensitivity import (average_ranks, class_changes, compare, histogram, influence, level_ifn, movers,
+                             spearman)
+from tests.test_score import synthetic_communes
+
+
+def test_average_ranks_ties():
+    assert average_ranks(np.array([5.0, 6.0, 7.0, 8.0, 7.0])).tolist() == [1, 2, 3.5, 5, 3.5]
+
+
+def test_spearman_exact():
+    # ranks [1..5] vs [1, 2, 3.5, 5, 3.5]: 8 / sqrt(10 * 9.5)
+    assert spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]) == pytest.approx(8 / math.sqrt(95))
+    assert spearman([1, 2, 3], [30, 20, 10]) == pytest.approx(-1.0)
+    # pairs with a missing value are left out
+    assert spearman([1, 2, None, 4], [1, 2, 3, None]) == pytest.approx(1.0)
+    assert math.isnan(spearman([1, None], [1, 2]))
+    assert math.isnan(spearman([1, 1, 1], [1, 2, 3]))
+
+
+def test_class_changes_same_breaks():
+    # equal breaks 2.8, 4.6, 6.4, 8.2, 10: default classes 0,1,2,-,4 ; new 0,2,2,1,-
+    changes = class_changes([1, 3, 5, None, 9.9, None], [2, 5, 5, 4, None, None])
+    assert (changes.changed, changes.total) == (3, 5)
+    assert changes.share == pytest.approx(0.6)
+    assert changes.classes.breaks == pytest.approx((2.8, 4.6, 6.4, 8.2, 10.0))
+
+
+def test_compare_and_movers():
+    default = pl.DataFrame({"code": ["a", "b", "c", "d", "e"], "ifn": [8.0, 6.0, 4.0, 2.0, 5.0]})
+    new = pl.DataFrame({"code": ["a", "b", "c", "d", "e"], "nom": list("ABCDE"), "population": [1] * 5,
+                        "ifn": [2.0, 6.0, 4.0, 8.0, None]})
+    out = compare(default, new)
+    assert out["rang_defaut"].to_list() == [1, 2, 3, 4, None]
+    assert out["rang"].to_list() == [4, 2, 3, 1, None]
+    assert out["evolution"].to_list() == [-3, 0, 0, 3, None]
+    assert out["ecart"].to_list() == [-6, 0, 0, 6, None]
+    risers, fallers = movers(out)
+    assert risers["code"].to_list() == ["d"] and fallers["code"].to_list() == ["a"]
+
+
+def test_influence_leave_one_out():
+    options = ScoreOptions(impute=False, weights={"thd": 1, "mobile": 1, "age65": 1})
+    prepared = prepare_levels(synthetic_communes(), options)
+    # IFN A..D = 4, 4, 5.8, 7 ; without thd 5.5, 4, 5.2, 5.5 ; without mobile 1, 2.5, 6.7, 10 ;
+    # without age65 5.5 everywhere (E has no score)
+    assert level_ifn(prepared, "commune", options.weights)["ifn"].to_list()[:4] == pytest.approx([4, 4, 5.8, 7])
+    out = influence(prepared, "commune", options.weights)
+    assert out["indicateur"].to_list() == ["mobile", "age65", "thd"]
+    assert out["influence"].to_list() == pytest.approx([2.1, 1.2, 0.9])
+    assert out["influence_max"].to_list() == pytest.approx([3.0, 1.5, 1.5])
+    assert out["unites"].to_list() == [4, 4, 4]
+    subset = influence(prepared, "commune", options.weights, codes=pl.Series(["01001", "01002"]))
+    assert dict(zip(subset["indicateur"], subset["influence"])) == pytest.approx(
+        {"thd": 0.75, "mobile": 2.25, "age65": 1.5})
+    assert influence(prepared, "commune", {"thd": 1, "mobile": 0}).height == 0
+
+
+def test_histogram_bins():
+    out = histogram([1.0, 1.5, 10.0, None], [2.0, 2.0, 2.2])
+    assert out.height == 18 and out["classe"][0] == "1,0–1,5"
+    assert out["defaut"].to_list()[:2] == [1, 1] and out["defaut"][-1] == 1
+    assert out["nouveau"][2] == 3 and out["nouveau"].sum() == 3
