@@ -118,9 +118,13 @@ def movers(compared: pl.DataFrame, n: int = 10) -> tuple[pl.DataFrame, pl.DataFr
     return risers, fallers
 
 
-def level_ifn(prepared: PreparedLevels, level: str, weights: Mapping[str, float] | None) -> pl.DataFrame:
+def level_ifn(prepared: PreparedLevels, level: str, weights: Mapping[str, float] | None,
+              min_indicators: int | None = None) -> pl.DataFrame:
     """IFN of one level for ``weights``, reusing the indicator scores of ``prepared`` (as ``ifn.score.rescore``)."""
-    options = replace(prepared.options, weights=weights)
+    changes = {"weights": weights}
+    if min_indicators is not None:
+        changes["min_indicators"] = min_indicators
+    options = replace(prepared.options, **changes)
     selection = resolve_selection(options, prepared.selection.custom)
     missing = set(selection.weights) - set(prepared.selection.ids)
     if missing:
@@ -132,7 +136,7 @@ def level_ifn(prepared: PreparedLevels, level: str, weights: Mapping[str, float]
 
 
 def influence(prepared: PreparedLevels, level: str, weights: Mapping[str, float],
-              codes: pl.Series | None = None) -> pl.DataFrame:
+              codes: pl.Series | None = None, min_indicators: int | None = None) -> pl.DataFrame:
     """Per weighted indicator: mean |IFN − IFN without it| and the units compared.
 
     Parameters
@@ -141,6 +145,7 @@ def influence(prepared: PreparedLevels, level: str, weights: Mapping[str, float]
     level : level whose units are compared.
     weights : current weights (indicators with weight 0 are skipped).
     codes : optional subset of unit codes (territory filter).
+    min_indicators : as in ``ScoreOptions`` (default: that of ``prepared``).
 
     Returns
     -------
@@ -148,7 +153,7 @@ def influence(prepared: PreparedLevels, level: str, weights: Mapping[str, float]
     single weighted indicator nothing can be left out (empty frame).
     """
     active = {k: float(v) for k, v in weights.items() if v > 0}
-    full = level_ifn(prepared, level, active).select("code", "ifn")
+    full = level_ifn(prepared, level, active, min_indicators).select("code", "ifn")
     if codes is not None:
         full = full.filter(pl.col("code").is_in(codes.implode()))
     rows = []
@@ -156,7 +161,7 @@ def influence(prepared: PreparedLevels, level: str, weights: Mapping[str, float]
         if len(active) < 2:
             break
         without = {k: v for k, v in active.items() if k != id}
-        other = level_ifn(prepared, level, without).select("code", pl.col("ifn").alias("sans"))
+        other = level_ifn(prepared, level, without, min_indicators).select("code", pl.col("ifn").alias("sans"))
         diff = full.join(other, on="code", how="left").select((pl.col("ifn") - pl.col("sans")).abs().alias("d"))
         d = diff["d"].drop_nulls().drop_nans()
         rows.append({"indicateur": id, "poids": w,
@@ -180,3 +185,41 @@ def histogram(default, new, edges: np.ndarray | None = None) -> pl.DataFrame:
     cb, _ = np.histogram(b[~np.isnan(b)], bins=edges)
     labels = [f"{lo:.1f}–{hi:.1f}".replace(".", ",") for lo, hi in zip(edges[:-1], edges[1:])]
     return pl.DataFrame({"classe": labels, "defaut": ca.astype(np.int64), "nouveau": cb.astype(np.int64)})
+
+
+# --- Traceability: every setting written next to the results ---------------------------------
+
+SETTINGS_PREFIX = "parametre_"
+
+
+def settings_record(options, level: str, territory: str, customs=(), built_at: str = "inconnu") -> dict[str, str]:
+    """French description of every setting behind a result (xlsx « Métadonnées » sheet, CSV columns).
+
+    Parameters
+    ----------
+    options : ``ScoreOptions`` of the user index (weights resolved).
+    level, territory : level and territory filter shown.
+    customs : ``ifn.upload.CustomIndicator`` of the session.
+    built_at : date of the cache.
+    """
+    selection = resolve_selection(options, tuple(c.id for c in customs))
+    record = {
+        "niveau": level,
+        "territoire": territory,
+        "variante": options.variant,
+        "methode": options.method,
+        "reference_base100": options.reference or ("france" if options.method == "base100" else "—"),
+        "imputation": "oui" if options.impute else "non",
+        "poids": "; ".join(f"{k} = {v:g}" for k, v in selection.weights.items()),
+        "minimum_indicateurs": str(min(options.min_indicators, len(selection.weights))),
+        "indicateurs_personnels": "; ".join(
+            f"{c.id} = « {c.label} » ({'plus haut = moins fragile' if c.direction == 'plus_haut_moins_fragile' else 'plus haut = plus fragile'}, "
+            f"{c.values['value'].is_not_null().sum()} valeurs)" for c in customs) or "aucun",
+        "cache_construit_le": built_at,
+    }
+    return record
+
+
+def with_settings(frame: pl.DataFrame, record: Mapping[str, str]) -> pl.DataFrame:
+    """``frame`` with one constant text column ``parametre_<key>`` per setting (CSV traceability)."""
+    return frame.with_columns(pl.lit(str(v), dtype=pl.String).alias(SETTINGS_PREFIX + k) for k, v in record.items())

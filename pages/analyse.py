@@ -1,0 +1,301 @@
+"""Analyst page: weights, selections, sensitivity and the user's own indicators (widgets only).
+
+All computation is in ``ifn`` (score, sensitivity, upload, presets, export) and
+``ui.analyse_cache``; settings are applied together through ``st.form``.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import streamlit as st
+
+from ifn import export
+from ifn import sensitivity as sens
+from ifn.catalogue import load_catalogue
+from ifn.classify import classify, fr_number
+from ifn.errors import IFNError, InputError
+from ifn.normalise import METHODS
+from ifn.presets import dump_preset, load_preset
+from ifn.score import SCORE_LEVELS, ScoreOptions
+from ifn.upload import (DIRECTION_LABELS, DIRECTIONS, MAX_BYTES, CustomIndicator, guess_columns, indicator_id,
+                        parse_indicator, read_table)
+from ui import analyse_cache, data
+
+METHOD_LABELS = {"rank": "Rang centile (défaut)", "decile": "Déciles", "minmax": "Min–max winsorisé",
+                 "base100": "Base 100 (territoire de référence)"}
+LEVEL_LABELS = {"commune": "Communes", "epci": "EPCI", "departement": "Départements", "region": "Régions"}
+REFERENCE_LABELS = {"france": "France entière", "reg": "Région (de chaque unité ou code ci-dessous)",
+                    "dep": "Département (de chaque unité ou code ci-dessous)"}
+ALL = "__france__"
+MAX_UNKNOWN_SHOWN = 20
+
+state = st.session_state
+st.title("Analyse et pondérations")
+st.markdown(
+    "Testez vos propres hypothèses : changez le poids des indicateurs (0 = exclu), la normalisation, "
+    "l'imputation, ajoutez votre indicateur local, et voyez aussitôt ce qui change par rapport à l'IFN par "
+    "défaut. Les réglages s'appliquent ensemble avec le bouton **Appliquer**."
+)
+if not data.ensure_data():
+    st.stop()
+
+fp = data.fingerprint()
+catalogue = load_catalogue()
+state.setdefault("an_customs", [])
+state.setdefault("an_variant", "tout_age")
+state.setdefault("an_method", "rank")
+state.setdefault("an_ref_kind", "france")
+state.setdefault("an_ref_code", "")
+state.setdefault("an_impute", True)
+state.setdefault("an_min", 3)
+state.setdefault("an_level", "epci")
+state.setdefault("an_dep", ALL)
+customs: list[CustomIndicator] = state["an_customs"]
+
+
+def weight_key(id: str) -> str:
+    return f"an_w_{id}"
+
+
+def catalogue_ids() -> tuple[str, ...]:
+    return catalogue.variant(state["an_variant"]).all_ids
+
+
+for _id in catalogue_ids():
+    state.setdefault(weight_key(_id), 1.0 if _id in catalogue.variant(state["an_variant"]).indicators else 0.0)
+
+
+def apply_preset(options: ScoreOptions) -> None:
+    """Write a loaded preset into the widgets of the settings form."""
+    state["an_variant"] = options.variant
+    for id in list(catalogue_ids()) + [c.id for c in customs]:
+        state[weight_key(id)] = float((options.weights or {}).get(id, 0.0))
+    kind, _, code = (options.reference or "france").partition(":")
+    state["an_ref_kind"], state["an_ref_code"] = kind, code
+    state["an_method"] = options.method
+    state["an_impute"] = options.impute
+    state["an_min"] = options.min_indicators
+
+
+# --- Presets and custom indicators (before the form: they set its widgets) -------------------
+left, right = st.columns(2)
+with left.expander("Préréglage : charger un fichier de poids (TOML)"):
+    preset_file = st.file_uploader("Fichier de poids (.toml)", type=["toml", "txt"], key="an_preset_file")
+    if preset_file is not None and state.get("an_preset_done") != preset_file.file_id:
+        state["an_preset_done"] = preset_file.file_id
+        try:
+            apply_preset(load_preset(preset_file.getvalue(), tuple(c.id for c in customs)))
+            st.success(f"Préréglage « {preset_file.name} » chargé dans les réglages.")
+        except IFNError as exc:
+            st.error(str(exc))
+
+with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
+    st.caption("Une colonne code commune (INSEE) et une colonne valeur ; séparateur « ; », « , » ou tabulation ; "
+               "UTF-8 ou Latin-1 ; virgule ou point décimal ; 20 Mo au plus. Les codes d'arrondissement de Paris, "
+               "Lyon et Marseille sont rattachés à leur commune. L'indicateur reste dans votre session.")
+    upload = st.file_uploader("Fichier CSV", type=["csv", "txt", "tsv"], key="an_upload", max_upload_size=25)
+    table = None
+    if upload is not None:
+        try:
+            table = read_table(upload.getvalue(), MAX_BYTES)
+        except IFNError as exc:
+            st.error(str(exc))
+    if table is not None:
+        code_guess, value_guess = guess_columns(table)
+        with st.form("an_custom_form"):
+            c1, c2 = st.columns(2)
+            code_col = c1.selectbox("Colonne du code commune", table.header, index=table.header.index(code_guess))
+            value_col = c2.selectbox("Colonne de la valeur", table.header, index=table.header.index(value_guess))
+            label = st.text_input("Nom de l'indicateur", value=Path(upload.name).stem)
+            direction = st.radio("Sens", DIRECTIONS, format_func=DIRECTION_LABELS.get)
+            weight = st.number_input("Poids dans l'indice", min_value=0.0, value=1.0, step=0.5)
+            accept = st.checkbox("Utiliser le fichier même si certains codes ne correspondent à aucune commune")
+            add = st.form_submit_button("Ajouter l'indicateur")
+        if add:
+            try:
+                if not label.strip():
+                    raise InputError("Donnez un nom à l'indicateur.")
+                if any(c.label == label.strip() for c in customs):
+                    raise InputError(f"Un indicateur personnel s'appelle déjà « {label.strip()} » : changez le nom.")
+                parsed = parse_indicator(table, code_col, value_col, analyse_cache.known_codes(fp))
+                if parsed.unknown and not accept:
+                    shown = ", ".join(f"{code} (ligne {line})" for line, code in parsed.unknown[:MAX_UNKNOWN_SHOWN])
+                    more = f" et {len(parsed.unknown) - MAX_UNKNOWN_SHOWN} autres" if len(parsed.unknown) > MAX_UNKNOWN_SHOWN else ""
+                    st.warning(f"{len(parsed.unknown)} code(s) ne correspondent à aucune commune (COG 2020) : "
+                               f"{shown}{more}. Cochez « Utiliser le fichier même si… » pour ajouter les "
+                               f"{parsed.values.height} autres valeurs.")
+                else:
+                    taken = set(catalogue.ids) | {c.id for c in customs}
+                    new = CustomIndicator(id=indicator_id(label.strip(), taken), label=label.strip(),
+                                          direction=direction, weight=float(weight), values=parsed.values)
+                    state["an_customs"] = customs = [*customs, new]
+                    state[weight_key(new.id)] = float(weight)
+                    note = f" ({len(parsed.unknown)} code(s) inconnu(s) ignoré(s))" if parsed.unknown else ""
+                    st.success(f"Indicateur « {new.label} » ajouté : {parsed.values.height} communes{note}.")
+            except IFNError as exc:
+                st.error(str(exc))
+    for ind in customs:
+        a, b = st.columns([4, 1])
+        a.markdown(f"**{ind.label}** (`{ind.id}`) — {ind.values.height} communes, "
+                   f"{DIRECTION_LABELS[ind.direction].lower()}")
+        if b.button("Retirer", key=f"an_rm_{ind.id}"):
+            state["an_customs"] = [c for c in customs if c.id != ind.id]
+            state.pop(weight_key(ind.id), None)
+            st.rerun()
+
+# --- Settings form -------------------------------------------------------------------------------
+deps = analyse_cache.territories(fp)
+dep_names = dict(zip(deps["dep"].to_list(), deps["dep_nom"].to_list()))
+dep_region = dict(zip(deps["dep"].to_list(), deps["reg"].to_list()))
+variant = catalogue.variant(state["an_variant"])
+labels = {i: catalogue.indicator(i).label for i in variant.all_ids} | {c.id: c.label for c in customs}
+
+with st.form("an_settings"):
+    st.subheader("Réglages")
+    c1, c2, c3 = st.columns(3)
+    level = c1.selectbox("Niveau", SCORE_LEVELS, format_func=LEVEL_LABELS.get, key="an_level")
+    territory = c2.selectbox("Territoire affiché", [ALL, *dep_names],
+                             format_func=lambda d: "France entière" if d == ALL else f"{d} — {dep_names[d]}",
+                             key="an_dep")
+    c3.selectbox("Variante", [v.id for v in catalogue.variants],
+                 format_func=lambda v: catalogue.variant(v).label, key="an_variant")
+    c1.selectbox("Normalisation", METHODS, format_func=METHOD_LABELS.get, key="an_method")
+    c2.selectbox("Référence (base 100)", list(REFERENCE_LABELS), format_func=REFERENCE_LABELS.get, key="an_ref_kind")
+    c3.text_input("Code de la région ou du département de référence (facultatif)", key="an_ref_code")
+    c1.checkbox("Imputer les valeurs manquantes", key="an_impute")
+    c2.number_input("Nombre minimal d'indicateurs", min_value=1, max_value=20, step=1, key="an_min")
+    st.markdown("**Poids des indicateurs** (0 = exclu de l'indice)")
+    groups = [("Axe 1 — indice", variant.indicators), ("Axe 2 — contexte", variant.context),
+              ("Vos indicateurs", tuple(c.id for c in customs))]
+    for title, ids in groups:
+        if not ids:
+            continue
+        st.caption(title)
+        cols = st.columns(min(len(ids), 4))
+        for n, id in enumerate(ids):
+            cols[n % len(cols)].number_input(labels[id], min_value=0.0, step=0.5, key=weight_key(id))
+    st.form_submit_button("Appliquer", type="primary")
+
+# --- Computation (ifn) ---------------------------------------------------------------------------
+kind, code = state["an_ref_kind"], state["an_ref_code"].strip()
+reference = None if state["an_method"] != "base100" else (f"{kind}:{code}" if code and kind != "france" else kind)
+weights = {i: float(state[weight_key(i)]) for i in (*variant.all_ids, *(c.id for c in customs))}
+options = ScoreOptions(variant=variant.id, weights=weights, method=state["an_method"], reference=reference,
+                       impute=state["an_impute"], min_indicators=int(state["an_min"]))
+
+
+def in_territory(frame: pl.DataFrame) -> pl.DataFrame:
+    if territory == ALL:
+        return frame
+    if level in ("commune", "epci"):
+        return frame.filter(pl.col("dep") == territory)
+    if level == "departement":
+        return frame.filter(pl.col("code") == territory)
+    return frame.filter(pl.col("code") == dep_region[territory])
+
+
+try:
+    prepared = analyse_cache.prepared(options, customs)
+    new = in_territory(sens.level_ifn(prepared, level, weights, options.min_indicators))
+    default = in_territory(sens.level_ifn(analyse_cache.default_prepared(), level, None))
+except IFNError as exc:
+    st.error(str(exc))
+    st.stop()
+
+compared = sens.compare(default, new).sort("ifn", descending=True, nulls_last=True)
+custom_columns = [f"raw_{c.id}" for c in customs if f"raw_{c.id}" in new.columns]
+ranking = compared.join(new.select("code", *custom_columns), on="code", how="left", maintain_order="left")
+place = "France entière" if territory == ALL else f"{territory} — {dep_names[territory]}"
+st.subheader(f"Résultat : {LEVEL_LABELS[level].lower()}, {place}")
+if options.method == "base100":
+    st.info("Base 100 : 100 = niveau du territoire de référence ; l'échelle n'est pas bornée à 1–10.")
+
+# --- Sensitivity ---------------------------------------------------------------------------------
+rho = sens.spearman(compared["ifn_defaut"], compared["ifn"])
+changes = sens.class_changes(compared["ifn_defaut"], compared["ifn"],
+                             method="quantiles" if options.method == "base100" else "equal")
+m1, m2, m3 = st.columns(3)
+m1.metric("Corrélation de rang avec l'IFN par défaut (Spearman)", "—" if np.isnan(rho) else fr_number(rho, 3))
+m2.metric("Unités qui changent de classe", f"{changes.changed} sur {changes.total}")
+m3.metric("Part des unités qui changent de classe", f"{fr_number(100 * changes.share, 1)} %")
+
+table_config = {
+    "code": st.column_config.TextColumn("Code"), "nom": st.column_config.TextColumn("Nom"),
+    "population": st.column_config.NumberColumn("Population", format="localized"),
+    "ifn_defaut": st.column_config.NumberColumn("IFN par défaut", format="%.2f"),
+    "ifn": st.column_config.NumberColumn("IFN (vos réglages)", format="%.2f"),
+    "ecart": st.column_config.NumberColumn("Écart", format="%+.2f"),
+    "rang_defaut": st.column_config.NumberColumn("Rang par défaut", format="%.1f"),
+    "rang": st.column_config.NumberColumn("Rang", format="%.1f"),
+    "evolution": st.column_config.NumberColumn("Évolution du rang", format="%+.1f"),
+}
+tab_rank, tab_map, tab_hist, tab_sens = st.tabs(["Classement", "Carte", "Histogramme", "Sensibilité"])
+with tab_rank:
+    st.caption("Rang 1 = le plus fragile. Cliquez sur un en-tête pour trier.")
+    custom_config = {f"raw_{c.id}": st.column_config.NumberColumn(f"{c.label} (valeur)", format="%.2f")
+                     for c in customs}
+    st.dataframe(ranking, column_config=table_config | custom_config, hide_index=True, key="an_ranking")
+
+with tab_map:
+    if level == "commune" and territory == ALL:
+        st.info("Choisissez un département dans « Territoire affiché » pour la carte des communes.")
+    else:
+        from streamlit_folium import st_folium
+
+        from ui.analyse_map import choropleth
+
+        map_classes = classify(new["ifn"], "quantiles" if options.method == "base100" else "equal", 5)
+        fmap = choropleth(data.geometries(level), new.select("code", "nom", "ifn"), map_classes)
+        st_folium(fmap, returned_objects=[], height=520, use_container_width=True, key="an_map")
+
+with tab_hist:
+    values = compared["ifn"].drop_nulls()
+    edges = None
+    if options.method == "base100" and values.len():
+        edges = np.linspace(float(min(values.min(), compared["ifn_defaut"].min() or 1)), float(values.max()), 19)
+    hist = sens.histogram(compared["ifn_defaut"], compared["ifn"], edges).rename(
+        {"defaut": "IFN par défaut", "nouveau": "Vos réglages"})
+    st.bar_chart(hist, x="classe", y=["IFN par défaut", "Vos réglages"], stack=False, sort=False,
+                 x_label="Score", y_label="Nombre d'unités")
+
+with tab_sens:
+    risers, fallers = sens.movers(compared, 10)
+    a, b = st.columns(2)
+    a.markdown("**Plus fortes hausses** (plus fragiles qu'avec l'IFN par défaut)")
+    a.dataframe(risers, column_config=table_config, hide_index=True)
+    b.markdown("**Plus fortes baisses**")
+    b.dataframe(fallers, column_config=table_config, hide_index=True)
+    st.markdown("**Influence de chaque indicateur** : écart moyen de l'IFN quand on le retire (les autres "
+                "poids inchangés).")
+    infl = sens.influence(prepared, level, weights, codes=new["code"], min_indicators=options.min_indicators)
+    st.dataframe(
+        infl.with_columns(pl.col("indicateur").replace(labels).alias("libelle")),
+        column_config={"indicateur": "Id", "libelle": "Indicateur", "poids": st.column_config.NumberColumn("Poids"),
+                       "influence": st.column_config.NumberColumn("Écart moyen", format="%.3f"),
+                       "influence_max": st.column_config.NumberColumn("Écart maximal", format="%.3f"),
+                       "unites": st.column_config.NumberColumn("Unités comparées")},
+        hide_index=True, column_order=["libelle", "indicateur", "poids", "influence", "influence_max", "unites"])
+
+# --- Presets and exports -------------------------------------------------------------------------
+st.subheader("Partager et exporter")
+custom_ids = tuple(c.id for c in customs)
+record = sens.settings_record(options, LEVEL_LABELS[level], place, customs, fp or "inconnu")
+result = new.join(compared.select("code", "ifn_defaut", "rang_defaut", "rang", "evolution"), on="code", how="left",
+                  maintain_order="left")
+d1, d2, d3 = st.columns(3)
+d1.download_button("Préréglage (TOML)", dump_preset(options, custom_ids), "ifn_reglages.toml",
+                   mime="application/toml", key="an_dl_preset")
+d2.download_button("Résultats (CSV)", lambda: export.to_csv_bytes(sens.with_settings(result, record)),
+                   f"ifn_{level}_analyse.csv", mime="text/csv", key="an_dl_csv")
+d3.download_button("Résultats (Excel)",
+                   lambda: export.to_xlsx_bytes(result, sheet=f"IFN {level}", metadata=record),
+                   f"ifn_{level}_analyse.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="an_dl_xlsx")
+st.caption("Le préréglage redonne les mêmes scores avec `python -m ifn score --weights FICHIER.toml`. "
+           "Le CSV porte tous les réglages dans les colonnes « parametre_… », l'Excel dans sa feuille "
+           "« Métadonnées ».")
+if any(weights.get(i, 0) > 0 for i in custom_ids):
+    st.warning("Le préréglage contient vos indicateurs personnels : la ligne de commande ne connaît pas ces "
+               "indicateurs et refusera le fichier ; mettez leur poids à 0 pour un préréglage utilisable en "
+               "ligne de commande.")

@@ -1,0 +1,58 @@
+"""Cached computation for the analyst page.
+
+The weight-independent part of a run (imputation, aggregation, indicator
+scores of the four levels: ``ifn.score.prepare_levels``) is cached per
+(cache fingerprint, variant, method, reference, imputation, custom
+indicators); a change of weights only recombines the scores of one level
+(``ifn.sensitivity.level_ifn``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+import streamlit as st
+
+from ifn.score import PreparedLevels, ScoreOptions, prepare_levels
+from ifn.upload import CustomIndicator, extra_frame
+from ui import data
+
+
+def customs_key(customs: list[CustomIndicator]) -> str:
+    """Digest identifying the custom indicators (id, direction and values)."""
+    digest = hashlib.sha256()
+    for ind in customs:
+        digest.update(f"{ind.id}|{ind.direction}|".encode())
+        digest.update(ind.values.hash_rows().to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+@st.cache_resource(max_entries=6, show_spinner="Calcul des scores des indicateurs…")
+def _prepared(fingerprint: str, variant: str, method: str, reference: str | None, impute: bool,
+              key: str, _extra: pl.DataFrame | None) -> PreparedLevels:
+    options = ScoreOptions(variant=variant, method=method, reference=reference, impute=impute)
+    return prepare_levels(data.communes(fingerprint), options, _extra)
+
+
+def prepared(options: ScoreOptions, customs: list[CustomIndicator]) -> PreparedLevels:
+    """Indicator scores of the four levels for ``options`` (weights ignored) and the custom indicators."""
+    return _prepared(data.fingerprint(), options.variant, options.method, options.reference, options.impute,
+                     customs_key(customs), extra_frame(customs))
+
+
+def default_prepared() -> PreparedLevels:
+    """The reference index (default options, no custom indicator)."""
+    return prepared(ScoreOptions(), [])
+
+
+@st.cache_resource(max_entries=1)
+def known_codes(fingerprint: str) -> frozenset[str]:
+    """COG 2020 commune codes (for the upload check)."""
+    return frozenset(data.communes(fingerprint)["code"].to_list())
+
+
+@st.cache_resource(max_entries=4)
+def territories(fingerprint: str) -> pl.DataFrame:
+    """Départements (code, nom, région) for the territory filter."""
+    return (data.communes(fingerprint).select("dep", "dep_nom", "reg").unique("dep").sort("dep"))
