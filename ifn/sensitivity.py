@@ -210,9 +210,9 @@ def settings_record(options, level: str, territory: str, customs=(), built_at: s
         "methode": options.method,
         "reference_base100": options.reference or ("france" if options.method == "base100" else "—"),
         "imputation": "oui" if options.impute else "non",
-        "poids": "; ".join(f"{k} = {v:g}" for k, v in selection.weights.items()),
+        "poids": ", ".join(f"{k} = {v:g}" for k, v in selection.weights.items()),
         "minimum_indicateurs": str(min(options.min_indicators, len(selection.weights))),
-        "indicateurs_personnels": "; ".join(
+        "indicateurs_personnels": " | ".join(
             f"{c.id} = « {c.label} » ({'plus haut = moins fragile' if c.direction == 'plus_haut_moins_fragile' else 'plus haut = plus fragile'}, "
             f"{c.values['value'].is_not_null().sum()} valeurs)" for c in customs) or "aucun",
         "cache_construit_le": built_at,

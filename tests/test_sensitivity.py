@@ -69,3 +69,32 @@ def test_histogram_bins():
     assert out.height == 18 and out["classe"][0] == "1,0–1,5"
     assert out["defaut"].to_list()[:2] == [1, 1] and out["defaut"][-1] == 1
     assert out["nouveau"][2] == 3 and out["nouveau"].sum() == 3
+
+
+def test_settings_written_in_the_exports():
+    import io
+
+    import openpyxl
+
+    from ifn.export import to_csv_bytes, to_xlsx_bytes
+    from ifn.sensitivity import settings_record, with_settings
+    from ifn.upload import CustomIndicator
+
+    custom = CustomIndicator("perso_ts", "Travailleurs sociaux", "plus_haut_moins_fragile", 2.0,
+                             pl.DataFrame({"code": ["01001", "01002"], "value": [1.0, None]}))
+    options = ScoreOptions(weights={"thd": 1, "pauvrete": 2, "mobile": 0, "perso_ts": 2}, method="base100")
+    record = settings_record(options, "Communes", "01 — Ain", [custom], "2026-11-24")
+    assert record == {
+        "niveau": "Communes", "territoire": "01 — Ain", "variante": "tout_age", "methode": "base100",
+        "reference_base100": "france", "imputation": "oui", "poids": "thd = 1, pauvrete = 2, perso_ts = 2",
+        "minimum_indicateurs": "3",
+        "indicateurs_personnels": "perso_ts = « Travailleurs sociaux » (plus haut = moins fragile, 1 valeurs)",
+        "cache_construit_le": "2026-11-24",
+    }
+    frame = pl.DataFrame({"code": ["01001"], "ifn": [4.25]})
+    csv = to_csv_bytes(with_settings(frame, record)).decode("utf-8-sig").splitlines()
+    assert csv[0].split(";")[:4] == ["code", "ifn", "parametre_niveau", "parametre_territoire"]
+    assert csv[1].startswith("01001;4,25;Communes;01 — Ain;tout_age;base100;france;oui;thd = 1, pauvrete = 2, perso_ts = 2;3;perso_ts")
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame, metadata=record)), read_only=True)
+    rows = list(book["Métadonnées"].iter_rows(values_only=True))
+    assert ("poids", "thd = 1, pauvrete = 2, perso_ts = 2") in rows
