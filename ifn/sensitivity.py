@@ -7,7 +7,7 @@ sensibilité et indicateurs personnels »):
   rank) of the units scored by both indices;
 - ``class_changes``: units whose map class differs, with the *same* breaks for
   both indices (computed on the default scores); a unit that gains or loses a
-  score counts as a change;
+  score counts as a change (base 100, on another scale: quintiles of each index);
 - ``movers``: rank 1 = most fragile (average ranks, descending IFN) among units
   scored by both; ``evolution`` = default rank − new rank (positive = more
   fragile than before);
@@ -26,7 +26,9 @@ import numpy as np
 import polars as pl
 
 from ifn.classify import Classes, as_float_array, classify
-from ifn.score import PreparedLevels, combine, resolve_selection
+from ifn.aggregate import build_levels
+from ifn.score import (PreparedLevels, ScoreOptions, combine, custom_ids, indicator_scores, raw_communes,
+                       resolve_selection)
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +71,18 @@ class ClassChanges:
         return self.changed / self.total if self.total else 0.0
 
 
-def class_changes(default, new, method: str = "equal", k: int = 5, classes: Classes | None = None) -> ClassChanges:
+def class_changes(default, new, method: str = "equal", k: int = 5, classes: Classes | None = None,
+                  same_breaks: bool = True) -> ClassChanges:
     """Count the units whose class differs; breaks from ``default`` (or ``classes`` if given).
 
-    ``total`` counts the units with a score in at least one of the two indices.
+    ``same_breaks=False`` classifies each index with its own breaks (for indices on different
+    scales, e.g. base 100 against 1–10: use ``method="quantiles"``). ``total`` counts the units with
+    a score in at least one of the two indices.
     """
     x, y = as_float_array(default), as_float_array(new)
     classes = classes or classify(x, method, k)
-    cx, cy = classes.index(x), classes.index(y)
+    cx = classes.index(x)
+    cy = classes.index(y) if same_breaks else classify(y, method, k).index(y)
     considered = (cx >= 0) | (cy >= 0)
     return ClassChanges(changed=int((considered & (cx != cy)).sum()), total=int(considered.sum()), classes=classes)
 
@@ -116,6 +122,21 @@ def movers(compared: pl.DataFrame, n: int = 10) -> tuple[pl.DataFrame, pl.DataFr
     fallers = moved.filter(pl.col("evolution") < 0).sort(["evolution", "ecart", "code"],
                                                          descending=[False, False, False]).head(n)
     return risers, fallers
+
+
+def prepare_level(communes: pl.DataFrame | pl.LazyFrame, level: str, options: ScoreOptions = ScoreOptions(),
+                  extra: pl.DataFrame | None = None) -> PreparedLevels:
+    """``ifn.score.prepare_levels`` restricted to one level.
+
+    Same imputation, aggregation and indicator scores, but a base-100 reference that only makes
+    sense for some levels (``dep`` per unit is impossible for régions) does not fail the others.
+    """
+    selection = resolve_selection(options, custom_ids(extra))
+    prepared, levels = build_levels(raw_communes(communes, selection, extra), list(selection.poolings),
+                                    options.impute)
+    units = prepared if level == "commune" else levels[level]
+    table = indicator_scores(units, prepared, level, selection, options)
+    return PreparedLevels(options=options, selection=selection, tables={level: table})
 
 
 def level_ifn(prepared: PreparedLevels, level: str, weights: Mapping[str, float] | None,

@@ -196,9 +196,9 @@ def in_territory(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 try:
-    prepared = analyse_cache.prepared(options, customs)
+    prepared = analyse_cache.prepared(options, customs, level)
     new = in_territory(sens.level_ifn(prepared, level, weights, options.min_indicators))
-    default = in_territory(sens.level_ifn(analyse_cache.default_prepared(), level, None))
+    default = in_territory(sens.level_ifn(analyse_cache.default_prepared(level), level, None))
 except IFNError as exc:
     st.error(str(exc))
     st.stop()
@@ -213,8 +213,9 @@ if options.method == "base100":
 
 # --- Sensitivity ---------------------------------------------------------------------------------
 rho = sens.spearman(compared["ifn_defaut"], compared["ifn"])
-changes = sens.class_changes(compared["ifn_defaut"], compared["ifn"],
-                             method="quantiles" if options.method == "base100" else "equal")
+base100 = options.method == "base100"
+changes = sens.class_changes(compared["ifn_defaut"], compared["ifn"], method="quantiles" if base100 else "equal",
+                             same_breaks=not base100)
 m1, m2, m3 = st.columns(3)
 m1.metric("Corrélation de rang avec l'IFN par défaut (Spearman)", "—" if np.isnan(rho) else fr_number(rho, 3))
 m2.metric("Unités qui changent de classe", f"{changes.changed} sur {changes.total}")

@@ -32,6 +32,11 @@ def test_class_changes_same_breaks():
     assert (changes.changed, changes.total) == (3, 5)
     assert changes.share == pytest.approx(0.6)
     assert changes.classes.breaks == pytest.approx((2.8, 4.6, 6.4, 8.2, 10.0))
+    # other scale (base 100): quintiles of each index; same order → no change
+    other = class_changes([1, 2, 3, 4, 5], [100, 200, 300, 400, 500], "quantiles", same_breaks=False)
+    assert (other.changed, other.total) == (0, 5)
+    swapped = class_changes([1, 2, 3, 4, 5], [200, 100, 300, 400, 500], "quantiles", same_breaks=False)
+    assert (swapped.changed, swapped.total) == (2, 5)
 
 
 def test_compare_and_movers():
@@ -98,3 +103,15 @@ def test_settings_written_in_the_exports():
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame, metadata=record)), read_only=True)
     rows = list(book["Métadonnées"].iter_rows(values_only=True))
     assert ("poids", "thd = 1, pauvrete = 2, perso_ts = 2") in rows
+
+
+def test_prepare_level_matches_prepare_levels():
+    from ifn.sensitivity import prepare_level
+
+    options = ScoreOptions(method="base100", reference="dep")
+    one = prepare_level(synthetic_communes(), "epci", options)
+    assert set(one.tables) == {"epci"}
+    all_levels = prepare_levels(synthetic_communes(), ScoreOptions(method="base100", reference="reg"))
+    same = prepare_level(synthetic_communes(), "epci", ScoreOptions(method="base100", reference="reg"))
+    assert same.tables["epci"].equals(all_levels.tables["epci"])
+    assert level_ifn(one, "epci", None)["ifn"].len() == 2

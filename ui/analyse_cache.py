@@ -1,8 +1,8 @@
 """Cached computation for the analyst page.
 
 The weight-independent part of a run (imputation, aggregation, indicator
-scores of the four levels: ``ifn.score.prepare_levels``) is cached per
-(cache fingerprint, variant, method, reference, imputation, custom
+scores of the shown level: ``ifn.sensitivity.prepare_level``) is cached per
+(cache fingerprint, level, variant, method, reference, imputation, custom
 indicators); a change of weights only recombines the scores of one level
 (``ifn.sensitivity.level_ifn``).
 """
@@ -14,7 +14,8 @@ import hashlib
 import polars as pl
 import streamlit as st
 
-from ifn.score import PreparedLevels, ScoreOptions, prepare_levels
+from ifn.score import PreparedLevels, ScoreOptions
+from ifn.sensitivity import prepare_level
 from ifn.upload import CustomIndicator, extra_frame
 from ui import data
 
@@ -28,22 +29,22 @@ def customs_key(customs: list[CustomIndicator]) -> str:
     return digest.hexdigest()
 
 
-@st.cache_resource(max_entries=6, show_spinner="Calcul des scores des indicateurs…")
-def _prepared(fingerprint: str, variant: str, method: str, reference: str | None, impute: bool,
+@st.cache_resource(max_entries=8, show_spinner="Calcul des scores des indicateurs…")
+def _prepared(fingerprint: str, level: str, variant: str, method: str, reference: str | None, impute: bool,
               key: str, _extra: pl.DataFrame | None) -> PreparedLevels:
     options = ScoreOptions(variant=variant, method=method, reference=reference, impute=impute)
-    return prepare_levels(data.communes(fingerprint), options, _extra)
+    return prepare_level(data.communes(fingerprint), level, options, _extra)
 
 
-def prepared(options: ScoreOptions, customs: list[CustomIndicator]) -> PreparedLevels:
-    """Indicator scores of the four levels for ``options`` (weights ignored) and the custom indicators."""
-    return _prepared(data.fingerprint(), options.variant, options.method, options.reference, options.impute,
+def prepared(options: ScoreOptions, customs: list[CustomIndicator], level: str) -> PreparedLevels:
+    """Indicator scores of ``level`` for ``options`` (weights ignored) and the custom indicators."""
+    return _prepared(data.fingerprint(), level, options.variant, options.method, options.reference, options.impute,
                      customs_key(customs), extra_frame(customs))
 
 
-def default_prepared() -> PreparedLevels:
+def default_prepared(level: str) -> PreparedLevels:
     """The reference index (default options, no custom indicator)."""
-    return prepared(ScoreOptions(), [])
+    return prepared(ScoreOptions(), [], level)
 
 
 @st.cache_resource(max_entries=1)
