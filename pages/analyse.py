@@ -207,7 +207,7 @@ compared = sens.compare(default, new).sort("ifn", descending=True, nulls_last=Tr
 custom_columns = [f"raw_{c.id}" for c in customs if f"raw_{c.id}" in new.columns]
 ranking = compared.join(new.select("code", *custom_columns), on="code", how="left", maintain_order="left")
 place = "France entière" if territory == ALL else f"{territory} — {dep_names[territory]}"
-st.subheader(f"Résultat : {LEVEL_LABELS[level].lower()}, {place}")
+st.subheader(f"Résultat : {LEVEL_LABELS[level]}, {place}")
 if options.method == "base100":
     st.info("Base 100 : 100 = niveau du territoire de référence ; l'échelle n'est pas bornée à 1–10.")
 
@@ -231,25 +231,27 @@ table_config = {
     "rang": st.column_config.NumberColumn("Rang", format="%.1f"),
     "evolution": st.column_config.NumberColumn("Évolution du rang", format="%+.1f"),
 }
-tab_rank, tab_map, tab_hist, tab_sens = st.tabs(["Classement", "Carte", "Histogramme", "Sensibilité"])
-with tab_rank:
-    st.caption("Rang 1 = le plus fragile. Cliquez sur un en-tête pour trier.")
+col_rank, col_map = st.columns(2)
+with col_rank:
+    st.markdown("**Classement** — rang 1 = le plus fragile ; cliquez sur un en-tête pour trier.")
     custom_config = {f"raw_{c.id}": st.column_config.NumberColumn(f"{c.label} (valeur)", format="%.2f")
                      for c in customs}
-    st.dataframe(ranking, column_config=table_config | custom_config, hide_index=True, key="an_ranking")
+    st.dataframe(ranking, column_config=table_config | custom_config, hide_index=True, height=540)
 
-with tab_map:
+with col_map:
+    st.markdown("**Carte des nouveaux scores**")
     if level == "commune" and territory == ALL:
         st.info("Choisissez un département dans « Territoire affiché » pour la carte des communes.")
     else:
-        from streamlit_folium import st_folium
+        import streamlit.components.v1 as components
 
         from ui.analyse_map import choropleth
 
         map_classes = classify(new["ifn"], "quantiles" if options.method == "base100" else "equal", 5)
         fmap = choropleth(data.geometries(level), new.select("code", "nom", "ifn"), map_classes)
-        st_folium(fmap, returned_objects=[], height=520, use_container_width=True, key="an_map")
+        components.html(fmap.get_root().render(), height=540)
 
+tab_hist, tab_sens = st.tabs(["Histogramme des scores", "Sensibilité"])
 with tab_hist:
     values = compared["ifn"].drop_nulls()
     edges = None

@@ -7,6 +7,8 @@ import polars as pl
 
 from ifn.classify import Classes, fr_number
 
+METROPOLE = (-5.2, 41.3, 9.6, 51.1)  # west, south, east, north (WGS84)
+
 
 def choropleth(gdf, scores: pl.DataFrame, classes: Classes, value: str = "ifn", height: int = 520) -> folium.Map:
     """Folium map of ``scores`` (``code, nom, <value>``) on the geometries ``gdf`` (``code, geometry``, WGS84).
@@ -24,6 +26,8 @@ def choropleth(gdf, scores: pl.DataFrame, classes: Classes, value: str = "ifn", 
     fmap = folium.Map(control_scale=True, height=height)
     if len(shapes):
         west, south, east, north = shapes.total_bounds
+        if east - west > 30:  # national view with the overseas départements: frame mainland France
+            west, south, east, north = METROPOLE
         fmap.fit_bounds([[south, west], [north, east]])
     folium.GeoJson(
         shapes.to_json(drop_id=True),
@@ -42,5 +46,5 @@ def _legend(classes: Classes) -> str:
                     for c, label in zip(classes.colours, classes.labels))
     items += (f'<div><span style="background:{classes.missing_colour};width:14px;height:14px;display:inline-block;'
               f'margin-right:6px;border:1px solid #999"></span>{classes.missing_label}</div>')
-    return ('<div style="position:fixed;bottom:24px;left:24px;z-index:9999;background:white;padding:6px 8px;'
+    return ('<div style="position:fixed;top:12px;right:12px;z-index:9999;background:white;padding:6px 8px;'
             f'font-size:12px;border:1px solid #ccc;border-radius:4px">IFN<br>{items}</div>')
