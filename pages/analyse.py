@@ -234,8 +234,9 @@ table_config = {
 col_rank, col_map = st.columns(2)
 with col_rank:
     st.markdown("**Classement** — rang 1 = le plus fragile ; cliquez sur un en-tête pour trier.")
-    custom_config = {f"raw_{c.id}": st.column_config.NumberColumn(f"{c.label} (valeur)", format="%.2f")
-                     for c in customs}
+    custom_config = {f"raw_{c.id}": st.column_config.NumberColumn(
+        f"{c.label} ({'valeur retournée' if c.direction == 'plus_haut_moins_fragile' else 'valeur'})", format="%.2f")
+        for c in customs}
     st.dataframe(ranking, column_config=table_config | custom_config, hide_index=True, height=540)
 
 with col_map:

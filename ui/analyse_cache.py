@@ -3,8 +3,9 @@
 The weight-independent part of a run (imputation, aggregation, indicator
 scores of the shown level: ``ifn.sensitivity.prepare_level``) is cached per
 (cache fingerprint, level, variant, method, reference, imputation, custom
-indicators); a change of weights only recombines the scores of one level
-(``ifn.sensitivity.level_ifn``).
+indicators) — in the session itself when there are custom indicators, so that
+a user's data never sits in the cache shared by all sessions. A change of
+weights only recombines the scores of one level (``ifn.sensitivity.level_ifn``).
 """
 
 from __future__ import annotations
@@ -36,10 +37,31 @@ def _prepared(fingerprint: str, level: str, variant: str, method: str, reference
     return prepare_level(data.communes(fingerprint), level, options, _extra)
 
 
+SESSION_CACHE = "an_prepared_cache"
+SESSION_ENTRIES = 4
+
+
 def prepared(options: ScoreOptions, customs: list[CustomIndicator], level: str) -> PreparedLevels:
-    """Indicator scores of ``level`` for ``options`` (weights ignored) and the custom indicators."""
-    return _prepared(data.fingerprint(), level, options.variant, options.method, options.reference, options.impute,
-                     customs_key(customs), extra_frame(customs))
+    """Indicator scores of ``level`` for ``options`` (weights ignored) and the custom indicators.
+
+    Runs with the user's own indicators are kept in the session only (never in the process-wide
+    cache shared by all sessions); the others in ``st.cache_resource``.
+    """
+    fingerprint = data.fingerprint()
+    if not customs:
+        return _prepared(fingerprint, level, options.variant, options.method, options.reference, options.impute,
+                         "", None)
+    key = (fingerprint, level, options.variant, options.method, options.reference, options.impute,
+           customs_key(customs))
+    store: dict = st.session_state.setdefault(SESSION_CACHE, {})
+    if key not in store:
+        with st.spinner("Calcul des scores des indicateurs…"):
+            options = ScoreOptions(variant=options.variant, method=options.method, reference=options.reference,
+                                   impute=options.impute)
+            store[key] = prepare_level(data.communes(fingerprint), level, options, extra_frame(customs))
+        while len(store) > SESSION_ENTRIES:
+            store.pop(next(iter(store)))
+    return store[key]
 
 
 def default_prepared(level: str) -> PreparedLevels:
