@@ -244,13 +244,11 @@ with col_map:
     if level == "commune" and territory == ALL:
         st.info("Choisissez un département dans « Territoire affiché » pour la carte des communes.")
     else:
-        import streamlit.components.v1 as components
-
         from ui.analyse_map import choropleth
 
         map_classes = classify(new["ifn"], "quantiles" if options.method == "base100" else "equal", 5)
         fmap = choropleth(data.geometries(level), new.select("code", "nom", "ifn"), map_classes)
-        components.html(fmap.get_root().render(), height=540)
+        st.iframe(fmap.get_root().render(), height=540)  # HTML built from the cache only
 
 tab_hist, tab_sens = st.tabs(["Histogramme des scores", "Sensibilité"])
 with tab_hist:
