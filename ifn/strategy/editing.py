@@ -1,0 +1,113 @@
+"""Validated writes: record a measurement, set a target, correct an entry.
+
+Every function takes the signed-in author (``None`` refused: no write path without
+signing in) and appends one entry; nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ifn.errors import InputError
+from ifn.strategy.content import EARLIEST, Indicator, Strategy
+from ifn.strategy.status import baseline_point, target_warning
+from ifn.strategy.storage import Entry, Repository
+
+YES = {"oui", "o", "yes", "vrai", "true", "1"}
+NO = {"non", "n", "no", "faux", "false", "0"}
+
+
+class NotSignedIn(InputError):
+    """A write was attempted without a signed-in editor."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    entry: Entry
+    warning: str | None = None
+
+
+def require_author(author: str | None) -> str:
+    if not author or not str(author).strip():
+        raise NotSignedIn("Connectez-vous avec un compte d'éditeur pour enregistrer une modification.")
+    return str(author).strip()
+
+
+def parse_number(text: str | float | int, indicator: Indicator) -> float:
+    """Parse a French or English number (« 1 234,5 », « 1234.5 »); French error otherwise."""
+    if isinstance(text, bool):
+        raise InputError(f"Valeur « {text} » non numérique pour l'indicateur « {indicator.label} ».")
+    if isinstance(text, (int, float)):
+        value = float(text)
+    else:
+        cleaned = str(text).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+        cleaned = cleaned.rstrip("%€").strip()
+        try:
+            value = float(cleaned)
+        except ValueError:
+            raise InputError(f"Valeur « {text} » non numérique pour l'indicateur « {indicator.label} » "
+                             f"(exemple : 125 ou 12,5).") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InputError(f"Valeur « {text} » invalide pour l'indicateur « {indicator.label} ».")
+    return value
+
+
+def parse_yes_no(text: str | bool, indicator: Indicator) -> bool:
+    if isinstance(text, bool):
+        return text
+    word = str(text).strip().lower()
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise InputError(f"Réponse « {text} » invalide pour l'indicateur « {indicator.label} » : « oui » ou « non » attendu.")
+
+
+def check_date(date: dt.date | str, today: dt.date | None = None) -> dt.date:
+    """A measurement date between 2016-01-01 and today."""
+    today = today or dt.date.today()
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date.strip())
+        except ValueError:
+            raise InputError(f"Date « {date} » invalide (format AAAA-MM-JJ attendu).") from None
+    if date > today:
+        raise InputError(f"La date {date.strftime('%d/%m/%Y')} est postérieure à aujourd'hui "
+                         f"({today.strftime('%d/%m/%Y')}) : une mesure ne peut pas être future.")
+    if date < EARLIEST:
+        raise InputError(f"La date {date.strftime('%d/%m/%Y')} est antérieure à 2016, année de création de La Mednum.")
+    return date
+
+
+def _value_fields(indicator: Indicator, value) -> dict:
+    if indicator.quantitative:
+        return {"value_num": parse_number(value, indicator)}
+    return {"value_bool": parse_yes_no(value, indicator)}
+
+
+def record_measurement(repo: Repository, strategy: Strategy, indicator_id: str, value, date, *,
+                       author: str | None, source: str = "", comment: str = "", text: str | None = None,
+                       supersedes: int | None = None, today: dt.date | None = None) -> WriteResult:
+    """Append a measurement (or, with ``supersedes``, a correction of an earlier one)."""
+    author = require_author(author)
+    indicator = strategy.indicator(indicator_id)
+    fields = _value_fields(indicator, value)
+    entry = repo.append(indicator.id, "mesure", author=author, observed_on=check_date(date, today),
+                        source=source.strip(), comment=comment.strip(), value_text=(text or None),
+                        supersedes=supersedes, **fields)
+    return WriteResult(entry)
+
+
+def set_target(repo: Repository, strategy: Strategy, indicator_id: str, value, *, author: str | None,
+               comment: str = "", supersedes: int | None = None) -> WriteResult:
+    """Append a 2025 target; a target on the wrong side of the baseline is kept with a warning."""
+    author = require_author(author)
+    indicator = strategy.indicator(indicator_id)
+    fields = _value_fields(indicator, value)
+    warning = None
+    if indicator.quantitative:
+        warning = target_warning(indicator, fields["value_num"], baseline_point(indicator, repo.entries(indicator.id)))
+    entry = repo.append(indicator.id, "cible", author=author, comment=comment.strip(), supersedes=supersedes,
+                        source="CA", **fields)
+    return WriteResult(entry, warning)
