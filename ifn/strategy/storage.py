@@ -148,8 +148,13 @@ class Repository:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with self._connect() as conn:
+            if self.path.exists() and self._current_version() == SCHEMA_VERSION:
+                return  # nothing to write: a locked base stays readable
+            conn = self._connect()
+            try:
                 conn.execute("PRAGMA journal_mode=WAL")
+            finally:
+                conn.close()
             self._migrate()
         except sqlite3.OperationalError as exc:
             err = _french(exc, self.where)
@@ -226,6 +231,16 @@ class Repository:
                             (version, _now()))
                 log.info("strategy schema migrated to version %s", version)
         self._transaction(work)
+
+    def _current_version(self) -> int:
+        conn = self._connect()
+        try:
+            found = conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'").fetchone()
+            if not found:
+                return 0
+            return int(conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
+        finally:
+            conn.close()
 
     # ------------------------------------------------------------ queries
     def schema_version(self) -> int:

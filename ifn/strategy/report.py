@@ -1,0 +1,205 @@
+"""Tables and exports of the strategy: overview, journal, CSV / xlsx, printable summary, import."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+from collections import Counter
+
+import polars as pl
+
+from ifn import export
+from ifn.errors import InputError
+from ifn.strategy.content import Strategy
+from ifn.strategy.editing import record_measurement, set_target
+from ifn.strategy.status import STATUSES, Assessment, assess, format_number
+from ifn.strategy.storage import Entry, Repository
+
+
+def assessments(strategy: Strategy, entries: list[Entry]) -> dict[str, Assessment]:
+    by_indicator: dict[str, list[Entry]] = {}
+    for e in entries:
+        by_indicator.setdefault(e.indicator_id, []).append(e)
+    return {i.id: assess(i, by_indicator.get(i.id, [])) for i in strategy.indicators.values()}
+
+
+def status_counts(results: dict[str, Assessment]) -> dict[str, int]:
+    counts = Counter(a.status for a in results.values())
+    return {s: counts.get(s, 0) for s in STATUSES}
+
+
+def show_value(value, quantitative: bool, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if not quantitative:
+        return "oui" if value else "non"
+    return f"{format_number(float(value))} {unit}".strip()
+
+
+def overview_frame(strategy: Strategy, entries: list[Entry]) -> pl.DataFrame:
+    """One row per indicator: group, objective, latest value, target, progress, status."""
+    results = assessments(strategy, entries)
+    rows = []
+    for obj in strategy.objectives:
+        for ind in obj.indicators:
+            a = results[ind.id]
+            rows.append({
+                "groupe": obj.group, "objectif": obj.id, "objectif_titre": obj.title,
+                "indicateur": ind.id, "libelle": ind.label, "type": ind.kind, "unite": ind.unit, "sens": ind.direction,
+                "reference": show_value(a.baseline.value, ind.quantitative, ind.unit) if a.baseline else "—",
+                "date_reference": a.baseline.date.isoformat() if a.baseline else None,
+                "derniere_valeur": show_value(a.latest.value, ind.quantitative, ind.unit) if a.latest else "—",
+                "date_derniere_valeur": a.latest.date.isoformat() if a.latest else None,
+                "cible_2025": show_value(a.target, ind.quantitative, ind.unit),
+                "avancement_pct": None if a.progress is None else round(100 * a.progress, 1),
+                "attendu_pct": None if a.expected_share is None else round(100 * a.expected_share, 1),
+                "statut": a.status,
+            })
+    return pl.DataFrame(rows, schema_overrides={"avancement_pct": pl.Float64, "attendu_pct": pl.Float64})
+
+
+def journal_frame(strategy: Strategy, entries: list[Entry], indicator_id: str | None = None) -> pl.DataFrame:
+    """Every entry (documents' references included), the superseded ones flagged."""
+    replaced = {e.supersedes: e.id for e in entries if e.supersedes is not None}
+    rows = []
+    for ind in strategy.indicators.values():
+        if indicator_id is not None and ind.id != indicator_id:
+            continue
+        for ref in ind.references:
+            rows.append({"indicateur": ind.id, "n": None, "nature": "référence", "valeur": show_value(ref.value, ind.quantitative, ind.unit),
+                         "date": ref.date.isoformat(), "auteur": "documents sources",
+                         "source": f"{ref.document} — {strategy.documents.get(ref.document, '')} — {ref.section}",
+                         "commentaire": ref.comment, "texte": None, "enregistre_le": None, "corrige": None, "remplace_par": None})
+    for e in entries:
+        if indicator_id is not None and e.indicator_id != indicator_id:
+            continue
+        ind = strategy.indicators.get(e.indicator_id)
+        quantitative = ind.quantitative if ind else e.value_num is not None
+        value = e.value_num if quantitative else e.value_bool
+        rows.append({"indicateur": e.indicator_id, "n": e.id, "nature": e.kind,
+                     "valeur": show_value(value, quantitative, ind.unit if ind else ""),
+                     "date": e.observed_on.isoformat() if e.observed_on else None, "auteur": e.author,
+                     "source": e.source, "commentaire": e.comment, "texte": e.value_text,
+                     "enregistre_le": e.created_at, "corrige": e.supersedes, "remplace_par": replaced.get(e.id)})
+    schema = {"n": pl.Int64, "corrige": pl.Int64, "remplace_par": pl.Int64, "texte": pl.String, "enregistre_le": pl.String}
+    return pl.DataFrame(rows, schema_overrides=schema) if rows else pl.DataFrame(
+        schema={"indicateur": pl.String, "n": pl.Int64, "nature": pl.String, "valeur": pl.String, "date": pl.String,
+                "auteur": pl.String, "source": pl.String, "commentaire": pl.String, "texte": pl.String,
+                "enregistre_le": pl.String, "corrige": pl.Int64, "remplace_par": pl.Int64})
+
+
+def to_csv(strategy: Strategy, entries: list[Entry]) -> bytes:
+    return export.to_csv_bytes(journal_frame(strategy, entries))
+
+
+def to_xlsx(strategy: Strategy, entries: list[Entry]) -> bytes:
+    """Workbook: journal sheet with the overview as metadata-style second sheet."""
+    import xlsxwriter  # noqa: F401  (dependency check)
+
+    meta = {"Généré le": dt.datetime.now().strftime("%d/%m/%Y %H:%M"),
+            "Règle de statut": "voir docs/strategie.md (trajectoire linéaire jusqu'au 31/12/2025, tolérance 80 %)"}
+    meta.update({f"Statut « {k} »": v for k, v in status_counts(assessments(strategy, entries)).items()})
+    return export.to_xlsx_bytes(journal_frame(strategy, entries), sheet="Journal", metadata=meta)
+
+
+def overview_csv(strategy: Strategy, entries: list[Entry]) -> bytes:
+    return export.to_csv_bytes(overview_frame(strategy, entries))
+
+
+def summary_markdown(strategy: Strategy, entries: list[Entry], today: dt.date | None = None) -> str:
+    """Printable Markdown summary for the general assembly."""
+    today = today or dt.date.today()
+    frame = overview_frame(strategy, entries)
+    counts = status_counts(assessments(strategy, entries))
+    lines = [f"# Stratégie Mednum 2025 — point d'étape du {today.strftime('%d/%m/%Y')}", "",
+             " · ".join(f"**{k}** : {v}" for k, v in counts.items()), ""]
+    for group in ("Externe", "Interne", "Ensemble"):
+        lines.append(f"## GT « {group} »")
+        for obj in (o for o in strategy.objectives if o.group == group):
+            lines += ["", f"### {_md(obj.title)}", "",
+                      "| Indicateur | Référence | Dernière valeur | Cible 2025 | Avancement | Statut |",
+                      "|---|---|---|---|---|---|"]
+            for row in frame.filter(pl.col("objectif") == obj.id).iter_rows(named=True):
+                progress = "—" if row["avancement_pct"] is None else f"{format_number(row['avancement_pct'])} %"
+                lines.append(f"| {_md(row['libelle'])} | {_md(row['reference'])} | {_md(row['derniere_valeur'])} | "
+                             f"{_md(row['cible_2025'])} | {progress} | {row['statut']} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def summary_html(strategy: Strategy, entries: list[Entry], today: dt.date | None = None) -> str:
+    """Printable HTML summary (every text escaped)."""
+    today = today or dt.date.today()
+    frame = overview_frame(strategy, entries)
+    counts = status_counts(assessments(strategy, entries))
+    esc = html.escape
+    parts = ["<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">",
+             f"<title>Stratégie Mednum 2025 — {today.strftime('%d/%m/%Y')}</title>",
+             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%;margin-bottom:1em}"
+             "td,th{border:1px solid #999;padding:4px;font-size:90%}@media print{h2{page-break-before:auto}}</style>",
+             "</head><body>", f"<h1>Stratégie Mednum 2025 — point d'étape du {today.strftime('%d/%m/%Y')}</h1>",
+             "<p>" + " · ".join(f"<strong>{esc(k)}</strong> : {v}" for k, v in counts.items()) + "</p>"]
+    for group in ("Externe", "Interne", "Ensemble"):
+        parts.append(f"<h2>GT « {esc(group)} »</h2>")
+        for obj in (o for o in strategy.objectives if o.group == group):
+            parts.append(f"<h3>{esc(obj.title)}</h3><table><tr><th>Indicateur</th><th>Référence</th>"
+                         "<th>Dernière valeur</th><th>Cible 2025</th><th>Avancement</th><th>Statut</th></tr>")
+            for row in frame.filter(pl.col("objectif") == obj.id).iter_rows(named=True):
+                progress = "—" if row["avancement_pct"] is None else f"{format_number(row['avancement_pct'])} %"
+                parts.append("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in (
+                    row["libelle"], row["reference"], row["derniere_valeur"], row["cible_2025"], progress, row["statut"]))
+                    + "</tr>")
+            parts.append("</table>")
+    parts.append("<p><small>Règle de statut : trajectoire linéaire de la référence à la cible au 31/12/2025 ; "
+                 "en bonne voie si l'avancement atteint la part de temps écoulée, à surveiller au-delà de 80 % "
+                 "de cette part, en retard en dessous.</small></p></body></html>")
+    return "\n".join(parts)
+
+
+IMPORT_COLUMNS = ("indicateur", "nature", "valeur", "date", "source", "commentaire")
+
+
+def import_csv(repo: Repository, strategy: Strategy, data: bytes, *, author: str | None,
+               today: dt.date | None = None) -> int:
+    """Import rows ``indicateur;nature;valeur;date;source;commentaire`` (nature: mesure | cible).
+
+    Every row is checked before anything is written: an unknown indicator id or a bad
+    value refuses the whole file with the line number.
+    """
+    from ifn.strategy.editing import _value_fields, check_date, require_author
+
+    author = require_author(author)
+    text = data.decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text), delimiter=";" if ";" in text.splitlines()[0] else ",")
+    missing = [c for c in IMPORT_COLUMNS[:3] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(f"Import : colonne(s) manquante(s) : {', '.join(missing)} "
+                         f"(attendu : {';'.join(IMPORT_COLUMNS)}).")
+    rows = list(reader)
+    for n, row in enumerate(rows, start=2):
+        iid = (row.get("indicateur") or "").strip()
+        if iid not in strategy.indicators:
+            raise InputError(f"Import, ligne {n} : indicateur inconnu « {iid} ». Aucune ligne n'a été importée.")
+        nature = (row.get("nature") or "mesure").strip()
+        if nature not in ("mesure", "cible"):
+            raise InputError(f"Import, ligne {n} : nature « {nature} » invalide (mesure ou cible).")
+        try:
+            _value_fields(strategy.indicators[iid], row.get("valeur") or "")
+            if nature == "mesure":
+                check_date(row.get("date") or "", today)
+        except InputError as exc:
+            raise InputError(f"Import, ligne {n} : {exc} Aucune ligne n'a été importée.") from None
+    for row in rows:
+        iid, nature = row["indicateur"].strip(), (row.get("nature") or "mesure").strip()
+        if nature == "mesure":
+            record_measurement(repo, strategy, iid, row["valeur"], row["date"], author=author,
+                               source=row.get("source") or "", comment=row.get("commentaire") or "", today=today)
+        else:
+            set_target(repo, strategy, iid, row["valeur"], author=author, comment=row.get("commentaire") or "")
+    return len(rows)

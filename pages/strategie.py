@@ -1,0 +1,201 @@
+"""Strategy 2025 page for the board (CA): overview, detail, editing (signed-in editors), exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from ifn.errors import IFNError
+from ifn.strategy import editing, report
+from ifn.strategy.content import DEADLINE, load_strategy
+from ifn.strategy.status import STATUSES, measurements
+from ifn.strategy.storage import open_repository
+from ui.strategie_auth import current_editor
+
+st.title("Stratégie Mednum 2025 — suivi du CA")
+st.caption("Objectifs retenus par les groupes de travail « Externe », « Interne » et « Ensemble », leurs indicateurs, "
+           "les valeurs de référence trouvées dans les documents et les cibles 2025 fixées par le CA.")
+
+try:
+    strategy = load_strategy()
+except IFNError as exc:
+    st.error(str(exc))
+    st.stop()
+
+repo, entries = None, []
+try:
+    repo = open_repository()
+    entries = repo.entries()
+except IFNError as exc:
+    st.error(f"{exc} Les objectifs et les valeurs de référence des documents restent affichés.")
+if repo is not None and repo.read_only:
+    st.warning("La base de la stratégie est en lecture seule (fichier non modifiable) : la consultation reste "
+               "possible, mais aucune mesure ni cible ne peut être enregistrée.")
+
+editor = current_editor()
+
+# ---------------------------------------------------------------- writes (callbacks run before the page)
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state.setdefault("st_messages", []).append((kind, text))
+
+
+def _write(action) -> None:
+    try:
+        result = action()
+    except IFNError as exc:
+        _flash("error", str(exc))
+        return
+    if result.warning:
+        _flash("warning", result.warning)
+    _flash("success", f"Entrée n° {result.entry.id} enregistrée ({result.entry.kind}).")
+
+
+def _record(indicator_id: str, author: str | None) -> None:
+    ss = st.session_state
+    correction = ss.get("st_corrects")
+    _write(lambda: editing.record_measurement(
+        open_repository(), strategy, indicator_id, ss.get("st_value", ""), ss.get("st_date"),
+        author=author, source=ss.get("st_source", ""), comment=ss.get("st_comment", ""), text=ss.get("st_text") or None,
+        supersedes=None if correction in (None, "—") else int(str(correction).split()[1])))
+
+
+def _target(indicator_id: str, author: str | None) -> None:
+    ss = st.session_state
+    _write(lambda: editing.set_target(open_repository(), strategy, indicator_id, ss.get("st_target", ""),
+                                      author=author, comment=ss.get("st_target_comment", "")))
+
+
+def _import(author: str | None) -> None:
+    upload = st.session_state.get("st_import")
+    if upload is None:
+        _flash("error", "Choisissez un fichier CSV à importer.")
+        return
+    try:
+        n = report.import_csv(open_repository(), strategy, upload.getvalue(), author=author)
+    except IFNError as exc:
+        _flash("error", str(exc))
+        return
+    _flash("success", f"{n} ligne(s) importée(s).")
+
+
+for kind, text in st.session_state.pop("st_messages", []):
+    getattr(st, kind)(text)
+
+# ---------------------------------------------------------------- overview
+overview = report.overview_frame(strategy, entries)
+counts = report.status_counts(report.assessments(strategy, entries))
+for column, status in zip(st.columns(len(STATUSES)), STATUSES):
+    column.metric(status.capitalize(), counts[status])
+
+st.caption(f"Statut : trajectoire linéaire de la référence (date du document) à la cible au "
+           f"{DEADLINE.strftime('%d/%m/%Y')} ; « en bonne voie » si l'avancement atteint la part du temps écoulée à la "
+           "date de la dernière mesure, « à surveiller » s'il en atteint au moins 80 %, « en retard » en dessous.")
+
+COLUMNS = {"libelle": "Indicateur", "reference": "Référence", "date_reference": "Date réf.",
+           "derniere_valeur": "Dernière valeur", "date_derniere_valeur": "Date", "cible_2025": "Cible 2025",
+           "avancement_pct": "Avancement (%)", "attendu_pct": "Attendu (%)", "statut": "Statut"}
+for group, tab in zip(("Externe", "Interne", "Ensemble"), st.tabs([f"GT « {g} »" for g in ("Externe", "Interne", "Ensemble")])):
+    with tab:
+        for obj in (o for o in strategy.objectives if o.group == group):
+            st.markdown(f"**{obj.title}**")
+            table = overview.filter(pl.col("objectif") == obj.id).select(list(COLUMNS)).rename(COLUMNS)
+            st.dataframe(table, hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- detail
+st.header("Détail d'un indicateur")
+labels = {i.id: f"{i.group} · {i.label}" for i in strategy.indicators.values()}
+indicator_id = st.selectbox("Indicateur", list(labels), format_func=labels.get, key="st_indicator")
+indicator = strategy.indicators[indicator_id]
+own = [e for e in entries if e.indicator_id == indicator_id]
+assessment = report.assessments(strategy, own)[indicator_id]
+if indicator.references:
+    st.caption(f"Référence retenue : {report.show_value(indicator.baseline.value, indicator.quantitative, indicator.unit)} "
+               f"au {indicator.baseline.date.strftime('%d/%m/%Y')} (document {indicator.baseline.document}, "
+               f"{indicator.baseline.section}).")
+else:
+    st.caption(f"Pas de valeur de référence dans les documents : {indicator.no_reference} "
+               "La première mesure enregistrée sert de référence.")
+st.markdown(f"Statut : **{assessment.status}** · cible 2025 : "
+            f"**{report.show_value(assessment.target, indicator.quantitative, indicator.unit)}**")
+
+points = [{"date": r.date, "valeur": float(r.value), "origine": "document"} for r in indicator.references]
+points += [{"date": p.date, "valeur": float(p.value), "origine": "saisie"} for p in measurements(indicator, own)]
+if points:
+    chart_data = pl.DataFrame(points).sort("date").to_pandas()
+    layers = [alt.Chart(chart_data).mark_line(point=True).encode(
+        x=alt.X("date:T", title="Date"), y=alt.Y("valeur:Q", title=indicator.unit or "valeur"),
+        color=alt.Color("origine:N", title="Origine"), tooltip=["date:T", "valeur:Q", "origine:N"])]
+    if assessment.target is not None:
+        layers.append(alt.Chart(pl.DataFrame({"cible": [float(assessment.target)]}).to_pandas())
+                      .mark_rule(strokeDash=[6, 4], color="red").encode(y="cible:Q"))
+        if assessment.baseline is not None and indicator.quantitative:
+            line = pl.DataFrame({"date": [assessment.baseline.date, DEADLINE],
+                                 "valeur": [float(assessment.baseline.value), float(assessment.target)]}).to_pandas()
+            layers.append(alt.Chart(line).mark_line(strokeDash=[2, 2], color="gray").encode(x="date:T", y="valeur:Q"))
+    st.altair_chart(alt.layer(*layers), width="stretch")
+    if not indicator.quantitative:
+        st.caption("Indicateur oui / non : 1 = oui, 0 = non.")
+else:
+    st.info("Aucune mesure pour cet indicateur.")
+
+st.subheader("Historique des entrées")
+journal = report.journal_frame(strategy, entries, indicator_id)
+st.dataframe(journal.drop("indicateur"), hide_index=True, width="stretch")
+st.caption("Rien n'est effacé : une correction est une nouvelle entrée qui « corrige » une entrée précédente ; "
+           "les deux restent dans l'historique.")
+
+# ---------------------------------------------------------------- editing
+st.header("Saisie")
+if editor is None:
+    st.info("Connectez-vous (barre latérale) pour enregistrer une mesure ou fixer une cible.")
+elif repo is None or repo.read_only:
+    st.info("La saisie est indisponible tant que la base n'est pas accessible en écriture.")
+else:
+    left, right = st.columns(2)
+    with left, st.form("st_measure_form", clear_on_submit=False):
+        st.markdown(f"**Enregistrer une mesure** — {indicator.label}")
+        if indicator.quantitative:
+            st.text_input(f"Valeur ({indicator.unit})" if indicator.unit else "Valeur", key="st_value")
+        else:
+            st.radio("Réponse", ["oui", "non"], key="st_value", horizontal=True)
+        st.date_input("Date de la mesure", value=dt.date.today(), min_value=dt.date(2016, 1, 1),
+                      max_value=dt.date.today(), key="st_date", format="DD/MM/YYYY")
+        st.text_input("Source (document, outil…)", key="st_source")
+        st.text_input("Texte (facultatif)", key="st_text")
+        st.text_area("Commentaire", key="st_comment")
+        options = ["—"] + [f"n° {e.id} ({report.show_value(e.value_num if indicator.quantitative else e.value_bool, indicator.quantitative, indicator.unit)}"
+                           f", {e.observed_on})" for e in own if e.kind == "mesure"]
+        st.selectbox("Corrige l'entrée", options, key="st_corrects")
+        st.form_submit_button("Enregistrer la mesure", key="st_save_measure", on_click=_record,
+                              args=(indicator_id, editor))
+    with right, st.form("st_target_form"):
+        st.markdown(f"**Fixer la cible 2025** — {indicator.label}")
+        if indicator.quantitative:
+            st.text_input(f"Cible ({indicator.unit})" if indicator.unit else "Cible", key="st_target")
+        else:
+            st.radio("Cible", ["oui", "non"], key="st_target", horizontal=True)
+        st.text_area("Commentaire (décision du CA…)", key="st_target_comment")
+        st.form_submit_button("Enregistrer la cible", key="st_save_target", on_click=_target,
+                              args=(indicator_id, editor))
+    with st.expander("Importer des mesures ou des cibles (CSV)"):
+        st.caption("Colonnes : " + ";".join(report.IMPORT_COLUMNS) + " (nature : mesure ou cible ; date AAAA-MM-JJ).")
+        st.file_uploader("Fichier CSV", type=["csv"], key="st_import")
+        st.button("Importer", key="st_import_btn", on_click=_import, args=(editor,))
+
+# ---------------------------------------------------------------- exports
+st.header("Exports")
+today = dt.date.today().isoformat()
+c1, c2, c3, c4 = st.columns(4)
+c1.download_button("Journal complet (CSV)", report.to_csv(strategy, entries), f"strategie2025_journal_{today}.csv",
+                   "text/csv", key="st_dl_csv")
+c2.download_button("Journal complet (Excel)", report.to_xlsx(strategy, entries), f"strategie2025_journal_{today}.xlsx",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="st_dl_xlsx")
+c3.download_button("Synthèse imprimable (HTML)", report.summary_html(strategy, entries).encode("utf-8"),
+                   f"strategie2025_synthese_{today}.html", "text/html", key="st_dl_html")
+c4.download_button("Synthèse (Markdown)", report.summary_markdown(strategy, entries).encode("utf-8"),
+                   f"strategie2025_synthese_{today}.md", "text/markdown", key="st_dl_md")
