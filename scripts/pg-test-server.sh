@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Starts a throwaway PostgreSQL cluster on 127.0.0.1 (Debian's postgresql package, installed with
+# apt-get when missing) and prints its DSN on stdout. Logs go to stderr. Stop it with:
+#   pg_ctl -D <datadir> stop   (the data directory is printed on stderr)
+set -euo pipefail
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "installation de postgresql (apt-get)…" >&2
+    (apt-get install -y -q postgresql >&2 || { apt-get update -q >&2 && apt-get install -y -q postgresql >&2; })
+    bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+  else
+    echo "PostgreSQL introuvable et apt-get indisponible" >&2; exit 1
+  fi
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+datadir=$(mktemp -d /tmp/ifn-pg-XXXXXX)
+if [ "$(id -u)" = "0" ]; then
+  chown postgres: "$datadir"
+  as_pg() { runuser -u postgres -- "$@"; }
+  user=postgres
+else
+  as_pg() { "$@"; }
+  user=$(id -un)
+fi
+as_pg "$bindir/initdb" -D "$datadir/data" -U "$user" -A trust -E UTF8 --no-locale >&2
+as_pg "$bindir/pg_ctl" -D "$datadir/data" -l "$datadir/log" -w \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $datadir -c fsync=off" start >&2
+as_pg "$bindir/createdb" -h 127.0.0.1 -p "$port" -U "$user" ifn_test >&2
+echo "cluster PostgreSQL : $datadir/data (port $port)" >&2
+echo "postgresql://$user@127.0.0.1:$port/ifn_test"
