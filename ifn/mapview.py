@@ -1,0 +1,175 @@
+"""Folium choropleth of the IFN (pure: no streamlit).
+
+A *view* is a map level (``region``, ``departement``, ``epci`` or ``commune``)
+and, for communes, an area (the département, EPCI or région whose communes are
+drawn — never the 35,000 communes at once). The GeoJSON sent to the browser
+keeps only ``code``, the escaped name, the escaped score text and the colour,
+with coordinates rounded to 5 decimals (about 1 m).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import folium
+import numpy as np
+import polars as pl
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from ifn.classify import METHOD_LABELS, Classes, fr_number
+
+MAP_LEVELS = ("region", "departement", "epci", "commune")
+LEVEL_LABELS = {"region": "Régions", "departement": "Départements", "epci": "EPCI", "commune": "Communes"}
+METROPOLE = (-5.2, 41.3, 9.6, 51.1)  # west, south, east, north
+DROM = {
+    "971": ("Guadeloupe", (-61.85, 15.83, -61.0, 16.52)),
+    "972": ("Martinique", (-61.25, 14.38, -60.8, 14.89)),
+    "973": ("Guyane", (-54.61, 2.11, -51.6, 5.8)),
+    "974": ("La Réunion", (55.21, -21.4, 55.84, -20.87)),
+    "976": ("Mayotte", (45.01, -13.01, 45.3, -12.63)),
+}
+PRECISION = 5
+AREA_COLUMNS = {"departement": "dep", "epci": "epci", "region": "reg"}
+
+
+def area_filter(table: pl.DataFrame, area_level: str | None, area_code: str | None) -> pl.DataFrame:
+    """Communes (or units) of one area: ``area_level`` ∈ departement, epci, region; None = everything."""
+    if not area_level or not area_code:
+        return table
+    column = AREA_COLUMNS[area_level]
+    if column not in table.columns:
+        return table.filter(pl.col("code") == area_code)
+    return table.filter(pl.col(column) == area_code)
+
+
+def round_geometries(geoms: np.ndarray, decimals: int = PRECISION) -> np.ndarray:
+    """Geometries with coordinates rounded to ``decimals``."""
+    return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+
+
+def score_text(value: float | None, missing: str) -> str:
+    return f"IFN {fr_number(value)}/10" if value is not None else missing
+
+
+def feature_collection(gdf, table: pl.DataFrame, classes: Classes, value: str = "ifn") -> dict:
+    """GeoJSON dict of the units of ``table`` (``code, nom, <value>``) on ``gdf`` (``code, geometry``).
+
+    Properties: ``code``, ``nom`` and ``texte`` (HTML-escaped), ``couleur``. Units without geometry are dropped.
+    """
+    codes = table["code"].to_list()
+    names = table["nom"].to_list()
+    values = table[value].to_list()
+    colours = classes.colour(table[value])
+    props = {c: (n, v, col) for c, n, v, col in zip(codes, names, values, colours)}
+    shapes = gdf[gdf["code"].isin(props.keys())]
+    geoms = round_geometries(shapes.geometry.values.to_numpy() if hasattr(shapes.geometry.values, "to_numpy")
+                             else np.asarray(shapes.geometry.values))
+    features = []
+    for code, geom in zip(shapes["code"].to_list(), geoms):
+        if geom is None or geom.is_empty:
+            continue
+        name, v, colour = props[code]
+        features.append({
+            "type": "Feature",
+            "properties": {"code": code, "nom": html.escape(str(name)),
+                           "texte": html.escape(score_text(v, classes.missing_label)), "couleur": colour},
+            "geometry": geom.__geo_interface__,
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def bounds(fc: dict) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of a feature collection; mainland France when it spans the overseas."""
+    geoms = [shapely.geometry.shape(f["geometry"]) for f in fc["features"]]
+    if not geoms:
+        return None
+    west, south, east, north = shapely.total_bounds(np.asarray(geoms, dtype=object)).tolist()
+    if east - west > 30:
+        return METROPOLE
+    return west, south, east, north
+
+
+def legend_html(classes: Classes, title: str) -> str:
+    """Legend (escaped labels): colour swatch + label per class + « Données insuffisantes »."""
+    def item(colour: str, label: str) -> str:
+        return (f'<div><span style="background:{html.escape(colour)};width:14px;height:14px;display:inline-block;'
+                f'margin-right:6px;border:1px solid #777;vertical-align:middle"></span>{html.escape(label)}</div>')
+
+    items = "".join(item(c, l) for c, l in zip(reversed(classes.colours), reversed(classes.labels)))
+    items += item(classes.missing_colour, classes.missing_label)
+    return (f'<div class="ifn-legend" role="img" aria-label="Légende" style="background:white;padding:6px 8px;'
+            f'font:12px sans-serif;border:1px solid #999;border-radius:4px;line-height:18px">'
+            f'<strong>{html.escape(title)}</strong><br><em>{html.escape(METHOD_LABELS[classes.method])}</em>{items}</div>')
+
+
+class Legend(MacroElement):
+    """Leaflet control holding the legend (always visible, bottom right)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: 'bottomright'});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create('div', 'ifn-legend-control');
+            div.innerHTML = {{ this.legend|tojson }};
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, legend: str):
+        super().__init__()
+        self._name = "IfnLegend"
+        self.legend = legend
+
+
+def build_map(fc: dict, classes: Classes, title: str, frame: tuple[float, float, float, float] | None = None,
+              selected: str | None = None, height: int = 560) -> folium.Map:
+    """Folium map of ``fc`` (from ``feature_collection``) with tooltip, legend and framing.
+
+    ``frame`` overrides the framing (west, south, east, north), e.g. a DROM box; ``selected`` is outlined.
+    """
+    fmap = folium.Map(control_scale=True, height=height, prefer_canvas=True)
+    box = frame or bounds(fc)
+    if box:
+        west, south, east, north = box
+        fmap.fit_bounds([[south, west], [north, east]])
+    folium.GeoJson(
+        fc,
+        name="IFN",
+        style_function=lambda f: {"fillColor": f["properties"]["couleur"], "color": "#000000" if f["properties"]["code"] == selected else "#555555",
+                                  "weight": 2.5 if f["properties"]["code"] == selected else 0.4, "fillOpacity": 0.8},
+        highlight_function=lambda f: {"weight": 2, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["nom", "texte"], labels=False),
+        zoom_on_click=False,
+    ).add_to(fmap)
+    fmap.add_child(Legend(legend_html(classes, title)))
+    return fmap
+
+
+def standalone_html(fmap: folium.Map) -> bytes:
+    """The map as a self-contained HTML page (scripts from CDNs, data inline)."""
+    return fmap.get_root().render().encode("utf-8")
+
+
+def clicked_code(returned: dict | None) -> str | None:
+    """Code of the unit clicked on the map, from the value returned by ``st_folium``.
+
+    Reads ``last_active_drawing`` (a GeoJSON feature) or ``last_object_clicked_tooltip``-free payloads; None if nothing.
+    """
+    if not returned:
+        return None
+    feature = returned.get("last_active_drawing")
+    if isinstance(feature, dict):
+        code = (feature.get("properties") or {}).get("code")
+        if isinstance(code, str) and code:
+            return code
+    return None
+
+
+def payload_size(fc: dict) -> int:
+    """Bytes of the GeoJSON as sent to the browser."""
+    return len(json.dumps(fc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))

@@ -1,0 +1,93 @@
+"""One search box: communes (name, postal code, INSEE code), EPCI and départements (name, code).
+
+Names are normalised (``normalise``): accents removed, lower case, hyphens and
+apostrophes as spaces, « st »/« ste » expanded to « saint »/« sainte ». Results
+are ranked: exact match, then prefix, then word prefix, then substring; larger
+populations first within a rank.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+from unidecode import unidecode
+
+KIND_LABELS = {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région"}
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+
+def normalise(text: str) -> str:
+    """Search key of a name: « Saint-Étienne », « st etienne », « ST-ETIENNE » → « saint etienne »."""
+    text = unidecode(text or "").lower()
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in text.split())
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    level: str
+    code: str
+    name: str
+    detail: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({KIND_LABELS[self.level]} {self.detail})"
+
+
+def build_index(communes: pl.DataFrame) -> pl.DataFrame:
+    """Search table: ``level, code, name, detail, key, postal (list[str]), population``."""
+    c = communes.select("code", "nom", "dep", "epci", "epci_nom", "dep_nom", "population", "codes_postaux")
+    com = c.select(pl.lit("commune").alias("level"), "code", pl.col("nom").alias("name"),
+                   pl.col("dep").alias("detail"), pl.col("codes_postaux").cast(pl.List(pl.String)).alias("postal"),
+                   pl.col("population").cast(pl.Int64).fill_null(0).alias("population"))
+    epci = (c.filter(pl.col("epci") != "ZZZZZZZZZ")
+            .group_by("epci").agg(pl.first("epci_nom"), pl.col("population").sum(), pl.first("dep"))
+            .select(pl.lit("epci").alias("level"), pl.col("epci").alias("code"), pl.col("epci_nom").alias("name"),
+                    pl.col("epci").alias("detail"), pl.lit([], dtype=pl.List(pl.String)).alias("postal"),
+                    pl.col("population").cast(pl.Int64).alias("population")))
+    dep = (c.group_by("dep").agg(pl.first("dep_nom"), pl.col("population").sum())
+           .select(pl.lit("departement").alias("level"), pl.col("dep").alias("code"), pl.col("dep_nom").alias("name"),
+                   pl.col("dep").alias("detail"), pl.lit([], dtype=pl.List(pl.String)).alias("postal"),
+                   pl.col("population").cast(pl.Int64).alias("population")))
+    table = pl.concat([dep, epci, com])
+    keys = [normalise(n) for n in table["name"].to_list()]
+    return table.with_columns(pl.Series("key", keys, dtype=pl.String))
+
+
+_LEVEL_ORDER = {"departement": 0, "epci": 1, "commune": 2}
+
+
+def search(index: pl.DataFrame, query: str, limit: int = 10) -> list[Hit]:
+    """Ranked hits for ``query`` (name, postal code, INSEE code, EPCI SIREN, département code)."""
+    raw = (query or "").strip()
+    if not raw:
+        return []
+    compact = raw.replace(" ", "").upper()
+    if re.fullmatch(r"\d{5}|2[AB]\d{3}|\d{2,3}|2[AB]|\d{9}", compact):
+        code_hits = index.filter((pl.col("code") == compact)
+                                 | pl.col("postal").list.contains(compact)).with_columns(
+            pl.when(pl.col("code") == compact).then(0).otherwise(1).alias("rank"))
+        if code_hits.height:
+            return _hits(code_hits, limit)
+    key = normalise(raw)
+    if not key:
+        return []
+    words = pl.col("key")
+    rank = (pl.when(words == key).then(0)
+            .when(words.str.starts_with(key)).then(1)
+            .when(words.str.contains(" " + key, literal=True)).then(2)
+            .when(words.str.contains(key, literal=True)).then(3)
+            .otherwise(None))
+    found = index.with_columns(rank.alias("rank")).filter(pl.col("rank").is_not_null())
+    return _hits(found, limit)
+
+
+def _hits(found: pl.DataFrame, limit: int) -> list[Hit]:
+    found = (found.with_columns(pl.col("level").replace_strict(_LEVEL_ORDER, return_dtype=pl.Int32).alias("_lv"))
+             .sort(["rank", "_lv", "population", "code"], descending=[False, False, True, False]).head(limit))
+    return [Hit(r["level"], r["code"], r["name"], r["detail"]) for r in found.iter_rows(named=True)]

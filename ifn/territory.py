@@ -1,0 +1,169 @@
+"""Figures of the territory card and of the comparison table (pure, from scored tables).
+
+``scored`` is the output of ``ifn.score.score_all``: one table per level with
+``code, nom, population, ifn, contexte, motif``, parent codes and, per
+indicator, ``raw_<id>, score_<id>, imputed_<id>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from ifn.aggregate import Pooling, aggregate_level
+from ifn.catalogue import Catalogue, load_catalogue
+from ifn.classify import Classes, fr_number
+from ifn.errors import InputError
+
+LEVEL_LABELS = {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région"}
+IMPUTED_REASON = ("Valeur imputée : non publiée (secret statistique), remplacée par la moyenne pondérée par la "
+                  "population des communes observées de l'EPCI, à défaut du département.")
+MISSING_REASON = "Valeur manquante : non publiée et impossible à estimer (aucune commune observée dans l'EPCI ni le département)."
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator of the card."""
+
+    id: str
+    label: str
+    axis: int
+    unit: str
+    raw: float | None
+    score: float | None
+    imputed: bool
+    reason: str | None
+    source: str
+    vintage: str
+    proxy_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Card:
+    """Everything the territory card shows."""
+
+    level: str
+    code: str
+    name: str
+    population: int | None
+    ifn: float | None
+    motif: str | None
+    class_label: str
+    colour: str
+    rank_dep: int | None
+    n_dep: int | None
+    rank_france: int | None
+    n_france: int
+    indicators: tuple[IndicatorRow, ...]
+    context: tuple[IndicatorRow, ...]
+    comparison: tuple[dict, ...] = field(default_factory=tuple)
+
+
+def find_row(table: pl.DataFrame, code: str, level: str = "") -> dict:
+    """Row of ``code`` in ``table`` as a dict; InputError (French) when absent."""
+    rows = table.filter(pl.col("code") == code)
+    if rows.height == 0:
+        raise InputError(f"Aucun territoire de code « {code} » au niveau {LEVEL_LABELS.get(level, level)}.")
+    return rows.row(0, named=True)
+
+
+def rank_of(table: pl.DataFrame, code: str, within: str | None = None) -> tuple[int | None, int]:
+    """Rank (1 = most fragile, ties share the best rank) of ``code`` by IFN, and number of ranked units.
+
+    ``within``: a parent column (``dep``) restricting the comparison to the units sharing its value.
+    """
+    row = find_row(table, code)
+    units = table if within is None else table.filter(pl.col(within) == row[within])
+    ranked = units.filter(pl.col("ifn").is_not_null())
+    if row["ifn"] is None:
+        return None, ranked.height
+    return int((ranked["ifn"] > row["ifn"]).sum()) + 1, ranked.height
+
+
+def indicator_rows(row: dict, ids: tuple[str, ...], catalogue: Catalogue) -> tuple[IndicatorRow, ...]:
+    """Raw value, score, imputation flag and reason of each indicator of ``ids`` for one unit."""
+    out = []
+    for id in ids:
+        ind = catalogue.indicator(id)
+        raw, score = row.get(f"raw_{id}"), row.get(f"score_{id}")
+        imputed = bool(row.get(f"imputed_{id}") or False)
+        reason = IMPUTED_REASON if imputed and raw is not None else (MISSING_REASON if raw is None else None)
+        out.append(IndicatorRow(id, ind.label, ind.axis, ind.unit, raw, score, imputed and raw is not None, reason,
+                                ind.source, ind.vintage, ind.proxy_note))
+    return tuple(out)
+
+
+def france_values(communes: pl.DataFrame, catalogue: Catalogue | None = None) -> dict[str, float | None]:
+    """Raw values of France as a whole for every catalogue indicator (same aggregation rules as the levels)."""
+    cat = catalogue or load_catalogue()
+    poolings = [Pooling(i.id, i.aggregation, i.pool_total, i.pool_covered) for i in cat.indicators
+                if i.id in communes.columns]
+    table = aggregate_level(communes, "france", poolings)
+    return {p.id: table[p.id][0] for p in poolings}
+
+
+def comparison_rows(scored: dict[str, pl.DataFrame], level: str, row: dict, ids: tuple[str, ...],
+                    france: dict[str, float | None]) -> tuple[dict, ...]:
+    """Rows « territory / its département / France »: IFN and raw value of each indicator."""
+    def line(label: str, source: dict | None, ifn) -> dict:
+        values = {id: (source.get(f"raw_{id}") if source is not None else france.get(id)) for id in ids}
+        return {"territoire": label, "ifn": ifn, **values}
+
+    rows = [line(f"{row['nom']} ({LEVEL_LABELS[level]})", row, row["ifn"])]
+    if level in ("commune", "epci") and "dep" in row:
+        dep = find_row(scored["departement"], row["dep"], "departement")
+        rows.append(line(f"{dep['nom']} (Département)", dep, dep["ifn"]))
+    rows.append(line("France", None, None))
+    return tuple(rows)
+
+
+def card(scored: dict[str, pl.DataFrame], level: str, code: str, classes: Classes,
+         france: dict[str, float | None], indicators: tuple[str, ...], context: tuple[str, ...],
+         catalogue: Catalogue | None = None) -> Card:
+    """Card of one territory.
+
+    Parameters
+    ----------
+    scored : tables per level (``ifn.score.score_all``).
+    classes : map classes, for the class label and colour.
+    france : raw values of France (``france_values``).
+    indicators, context : ids of the variant's axis-1 and axis-2 indicators.
+    """
+    cat = catalogue or load_catalogue()
+    table = scored[level]
+    row = find_row(table, code, level)
+    rank_dep, n_dep = rank_of(table, code, "dep") if "dep" in table.columns else (None, None)
+    rank_fr, n_fr = rank_of(table, code)
+    return Card(
+        level=level, code=code, name=row["nom"], population=row.get("population"), ifn=row["ifn"],
+        motif=row.get("motif"), class_label=classes.label([row["ifn"]])[0], colour=classes.colour([row["ifn"]])[0],
+        rank_dep=rank_dep, n_dep=n_dep, rank_france=rank_fr, n_france=n_fr,
+        indicators=indicator_rows(row, indicators, cat), context=indicator_rows(row, context, cat),
+        comparison=comparison_rows(scored, level, row, indicators + context, france),
+    )
+
+
+def fmt_value(value: float | None, unit: str = "", decimals: int = 1) -> str:
+    """French display of a value: « 12,3 % », « — » when missing."""
+    if value is None:
+        return "—"
+    return f"{fr_number(value, decimals)}{' ' + unit if unit else ''}"
+
+
+def compare_table(scored: dict[str, pl.DataFrame], items: list[tuple[str, str]], ids: tuple[str, ...]) -> pl.DataFrame:
+    """Side-by-side scores of several territories: ``territoire, niveau, code, ifn, score_<id>…``.
+
+    ``items``: (level, code) pairs; unknown ones are skipped.
+    """
+    rows = []
+    for level, code in items:
+        found = scored[level].filter(pl.col("code") == code)
+        if found.height == 0:
+            continue
+        r = found.row(0, named=True)
+        rows.append({"territoire": r["nom"], "niveau": LEVEL_LABELS[level], "code": code, "ifn": r["ifn"],
+                     **{f"score_{i}": r.get(f"score_{i}") for i in ids}})
+    schema = {"territoire": pl.String, "niveau": pl.String, "code": pl.String, "ifn": pl.Float64,
+              **{f"score_{i}": pl.Float64 for i in ids}}
+    return pl.DataFrame(rows, schema=schema)
