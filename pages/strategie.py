@@ -103,7 +103,8 @@ for group, tab in zip(("Externe", "Interne", "Ensemble"), st.tabs([f"GT « {g} �
     with tab:
         for obj in (o for o in strategy.objectives if o.group == group):
             st.markdown(f"**{obj.title}**")
-            table = overview.filter(pl.col("objectif") == obj.id).select(list(COLUMNS)).rename(COLUMNS)
+            table = (overview.filter(pl.col("objectif") == obj.id).select(list(COLUMNS))
+                     .with_columns(pl.col("date_reference", "date_derniere_valeur").fill_null("—")).rename(COLUMNS))
             st.dataframe(table, hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- detail
