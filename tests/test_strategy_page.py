@@ -134,3 +134,15 @@ def test_locked_database_french_message(env):
         holder.close()
     button(at, "st_save_measure").click().run()
     assert at.success and societaires_row(at)["Dernière valeur"] == "120 sociétaires"
+
+
+def test_two_sessions_same_indicator_both_kept(env):
+    first, second = sign_in(start()), sign_in(start())
+    for at, value in ((first, "121"), (second, "122")):
+        at.selectbox(key="st_indicator").set_value("ext1_societaires").run()
+        at.text_input(key="st_value").set_value(value)
+    button(first, "st_save_measure").click().run()
+    button(second, "st_save_measure").click().run()
+    assert first.success and second.success
+    journal = second.dataframe[-1].value
+    assert list(journal[journal["nature"] == "mesure"]["valeur"]) == ["121 sociétaires", "122 sociétaires"]
