@@ -173,3 +173,18 @@ def clicked_code(returned: dict | None) -> str | None:
 def payload_size(fc: dict) -> int:
     """Bytes of the GeoJSON as sent to the browser."""
     return len(json.dumps(fc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def feature_bounds(fc: dict, code: str) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the feature ``code`` of ``fc``; None if absent."""
+    for f in fc["features"]:
+        if f["properties"]["code"] == code:
+            return tuple(shapely.geometry.shape(f["geometry"]).bounds)
+    return None
+
+
+def drom_of(code: str | None) -> str | None:
+    """DROM département code of a commune / département code, else None."""
+    if code and code[:3] in DROM:
+        return code[:3]
+    return None

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from ifn.aggregate import Pooling, aggregate_level
+from ifn.aggregate import aggregate_level
 from ifn.catalogue import Catalogue, load_catalogue
 from ifn.classify import Classes, fr_number
 from ifn.errors import InputError
+from ifn.score import ScoreOptions, prepare_communes, resolve_selection
 
 LEVEL_LABELS = {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région"}
 IMPUTED_REASON = ("Valeur imputée : non publiée (secret statistique), remplacée par la moyenne pondérée par la "
@@ -94,13 +95,13 @@ def indicator_rows(row: dict, ids: tuple[str, ...], catalogue: Catalogue) -> tup
     return tuple(out)
 
 
-def france_values(communes: pl.DataFrame, catalogue: Catalogue | None = None) -> dict[str, float | None]:
-    """Raw values of France as a whole for every catalogue indicator (same aggregation rules as the levels)."""
-    cat = catalogue or load_catalogue()
-    poolings = [Pooling(i.id, i.aggregation, i.pool_total, i.pool_covered) for i in cat.indicators
-                if i.id in communes.columns]
-    table = aggregate_level(communes, "france", poolings)
-    return {p.id: table[p.id][0] for p in poolings}
+def france_values(communes: pl.DataFrame | pl.LazyFrame, variant: str = "tout_age") -> dict[str, float | None]:
+    """Raw values of France as a whole for the variant's indicators (imputed communes, then the level rules)."""
+    options = ScoreOptions(variant=variant)
+    selection = resolve_selection(options)
+    prepared = prepare_communes(communes, selection, options)
+    table = aggregate_level(prepared, "france", list(selection.poolings))
+    return {i: table[i][0] for i in selection.ids}
 
 
 def comparison_rows(scored: dict[str, pl.DataFrame], level: str, row: dict, ids: tuple[str, ...],

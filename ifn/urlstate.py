@@ -96,3 +96,30 @@ def decode(params: Mapping[str, object], variants: Iterable[str], codes: Mapping
         notices.append("La carte des communes demande un territoire : carte des départements affichée.")
         map_level = DEFAULT.map_level
     return MapState(map_level, level, code, variant, method), notices
+
+
+def select(state: MapState, level: str, code: str) -> MapState:
+    """State after choosing a territory (click or search): it is selected and the map drills down.
+
+    A région, département or EPCI shows its communes; a commune shows the communes of its département.
+    """
+    return MapState("commune", level, code, state.variant, state.method)
+
+
+def with_map_level(state: MapState, map_level: str) -> MapState:
+    """State after choosing another map level; the communes need a selected territory (else départements)."""
+    if map_level == "commune" and not state.code:
+        map_level = "departement"
+    return MapState(map_level, state.level, state.code, state.variant, state.method)
+
+
+def view_area(state: MapState, commune_dep: str | None = None) -> tuple[str, str] | None:
+    """(level, code) of the area whose communes are drawn; None for the national views.
+
+    ``commune_dep``: département of the selected commune (when a commune is selected).
+    """
+    if state.map_level != "commune" or not state.code:
+        return None
+    if state.level == "commune":
+        return ("departement", commune_dep) if commune_dep else None
+    return state.level, state.code

@@ -1,0 +1,248 @@
+"""Map page: choropleth of the IFN, search, territory card, comparison, exports (widgets only)."""
+
+import html
+
+import polars as pl
+import streamlit as st
+from streamlit_folium import st_folium
+
+from ifn import urlstate
+from ifn.classify import METHOD_LABELS, METHODS
+from ifn.errors import IFNError
+from ifn.export import to_csv_bytes, to_xlsx_bytes
+from ifn.mapview import DROM, LEVEL_LABELS, METROPOLE, clicked_code, feature_bounds, standalone_html
+from ifn.search import search
+from ifn.territory import LEVEL_LABELS as UNIT_LABELS
+from ifn.territory import card, compare_table, fmt_value
+from ui import carte_cache, data
+
+STATE = "carte_state"
+COMPARE = "carte_compare"
+FRAMES = {"metropole": "France métropolitaine", **{code: name for code, (name, _) in DROM.items()}}
+
+st.title("Carte de la fragilité numérique")
+if not data.ensure_data():
+    st.stop()
+
+catalogue = carte_cache.catalogue()
+variants = {v.id: v.label for v in catalogue.variants}
+
+
+def _codes() -> dict[str, set[str]]:
+    return {lvl: set(t["code"].to_list()) for lvl, t in carte_cache.scored(urlstate.DEFAULT.variant).items()}
+
+
+if STATE not in st.session_state:
+    state, notices = urlstate.decode(dict(st.query_params), variants, _codes())
+    st.session_state[STATE] = state
+    st.session_state["carte_notices"] = notices
+for notice in st.session_state.get("carte_notices", []):
+    st.info(notice)
+
+
+def _state() -> urlstate.MapState:
+    return st.session_state[STATE]
+
+
+def _set_state(state: urlstate.MapState) -> None:
+    st.session_state[STATE] = state
+    st.query_params.from_dict(urlstate.encode(state))
+
+
+def _on_level() -> None:
+    _set_state(urlstate.with_map_level(_state(), st.session_state["carte_niveau"]))
+    st.session_state["carte_frame"] = "metropole"
+
+
+def _on_variant() -> None:
+    s = _state()
+    _set_state(urlstate.MapState(s.map_level, s.level, s.code, st.session_state["carte_variante"], s.method))
+
+
+def _on_method() -> None:
+    s = _state()
+    _set_state(urlstate.MapState(s.map_level, s.level, s.code, s.variant, st.session_state["carte_methode"]))
+
+
+def _on_frame() -> None:
+    frame = st.session_state["carte_frame"]
+    if frame != "metropole" and _state().map_level == "commune":
+        _set_state(urlstate.select(_state(), "departement", frame))
+
+
+def _on_search() -> None:
+    hit = st.session_state.get("carte_resultat")
+    if hit is not None:
+        _set_state(urlstate.select(_state(), hit.level, hit.code))
+        st.session_state["carte_frame"] = "metropole"
+
+
+def _add_compare(level: str, code: str) -> None:
+    items = st.session_state.setdefault(COMPARE, [])
+    if (level, code) not in items:
+        items.append((level, code))
+
+
+def _sync_widgets(state: urlstate.MapState) -> None:
+    st.session_state["carte_niveau"] = state.map_level
+    st.session_state["carte_variante"] = state.variant
+    st.session_state["carte_methode"] = state.method
+    st.session_state.setdefault("carte_frame", "metropole")
+
+
+def _commune_dep(tables: dict, state: urlstate.MapState) -> str | None:
+    if state.level != "commune" or not state.code:
+        return None
+    row = tables["commune"].filter(pl.col("code") == state.code)
+    return row["dep"][0] if row.height else None
+
+
+def _search_box() -> None:
+    query = st.text_input("Rechercher un territoire", key="carte_recherche",
+                          placeholder="Commune, code postal, code INSEE, EPCI ou département")
+    if query:
+        hits = search(carte_cache.search_index(), query, limit=10)
+        if not hits:
+            st.caption(f"Aucun territoire ne correspond à « {query} ».")
+        else:
+            st.selectbox("Résultats", hits, index=None, key="carte_resultat", format_func=lambda h: h.label,
+                         on_change=_on_search, placeholder=f"{len(hits)} résultat(s) : choisissez un territoire")
+
+
+def _card(tables: dict, state: urlstate.MapState) -> None:
+    if not state.code:
+        st.info("Cliquez sur un territoire de la carte ou recherchez-le pour afficher sa fiche.")
+        return
+    variant = catalogue.variant(state.variant)
+    c = card(tables, state.level, state.code, carte_cache.classes(state.variant, state.level, state.method),
+             carte_cache.france(state.variant), variant.indicators, variant.context, catalogue)
+    st.subheader(f"{c.name} ({UNIT_LABELS[c.level]} {c.code})")
+    swatch = (f'<span style="background:{html.escape(c.colour)};display:inline-block;width:16px;height:16px;'
+              f'border:1px solid #777;vertical-align:middle"></span> Classe : {html.escape(c.class_label)}')
+    m1, m2, m3 = st.columns(3)
+    m1.metric("IFN (1 à 10)", fmt_value(c.ifn) + ("/10" if c.ifn is not None else ""))
+    m2.metric("Rang dans le département", f"{c.rank_dep} / {c.n_dep}" if c.rank_dep else "—",
+              help="1 = le plus fragile parmi les territoires de même niveau du département.")
+    m3.metric("Rang en France", f"{c.rank_france} / {c.n_france}" if c.rank_france else "—",
+              help="1 = le plus fragile parmi les territoires de même niveau en France.")
+    st.markdown(swatch, unsafe_allow_html=True)
+    if c.motif:
+        st.warning(f"Pas de score : {c.motif}")
+    if c.population is not None:
+        st.caption(f"Population municipale 2017 : {c.population:,}".replace(",", " "))
+
+    def rows(items):
+        return [{"Indicateur": r.label, "Valeur": fmt_value(r.raw, r.unit), "Score (1 à 10)": fmt_value(r.score),
+                 "Imputée": "oui" if r.imputed else "non", "Remarque": r.reason or (r.proxy_note or ""),
+                 "Source": r.source, "Millésime": r.vintage} for r in items]
+
+    st.markdown("**Indicateurs de l'indice**")
+    st.dataframe(rows(c.indicators), hide_index=True, key="carte_indicateurs")
+    st.markdown("**Contexte du territoire** (non intégré à l'indice)")
+    st.dataframe(rows(c.context), hide_index=True, key="carte_contexte")
+    st.markdown("**Comparaison avec le département et la France** (valeurs brutes)")
+    labels = {r.id: f"{r.label} ({r.unit})" for r in c.indicators + c.context}
+    st.dataframe([{"Territoire": r["territoire"], "IFN": fmt_value(r["ifn"]),
+                   **{labels[i]: fmt_value(r[i]) for i in labels}} for r in c.comparison], hide_index=True,
+                 key="carte_comparaison_fiche")
+    st.button("Ajouter à la comparaison", key="carte_ajouter", on_click=_add_compare, args=(c.level, c.code))
+
+
+def _compare(tables: dict, state: urlstate.MapState) -> None:
+    items = st.session_state.get(COMPARE, [])
+    st.subheader("Comparer des territoires")
+    if not items:
+        st.caption("Ajoutez des territoires depuis leur fiche pour les comparer.")
+        return
+    variant = catalogue.variant(state.variant)
+    ids = variant.indicators
+    table = compare_table(tables, items, ids)
+    labels = {f"score_{i}": catalogue.indicator(i).label for i in ids}
+    shown = table.rename({"territoire": "Territoire", "niveau": "Niveau", "code": "Code", "ifn": "IFN", **labels})
+    st.dataframe(shown, hide_index=True, key="carte_comparaison")
+    long = (table.with_columns((pl.col("territoire") + " (" + pl.col("code") + ")").alias("Territoire"))
+            .unpivot(index="Territoire", on=["ifn", *labels], variable_name="Indicateur", value_name="Score")
+            .with_columns(pl.col("Indicateur").replace({"ifn": "IFN", **labels})))
+    st.bar_chart(long, x="Indicateur", y="Score", color="Territoire", stack=False, horizontal=True)
+    if st.button("Vider la comparaison", key="carte_vider"):
+        st.session_state[COMPARE] = []
+        st.rerun(scope="fragment")
+
+
+def _exports(view, fmap) -> None:
+    name = view.level if not view.area else f"{view.level}_{view.area[1]}"
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Télécharger le tableau (CSV)", lambda: to_csv_bytes(view.table), f"ifn_{name}.csv",
+                       "text/csv", key="carte_csv", on_click="ignore")
+    meta = {"Niveau": LEVEL_LABELS[view.level], "Zone": view.area[1] if view.area else "France",
+            "Classes": METHOD_LABELS[view.classes.method]}
+    c2.download_button("Télécharger le tableau (Excel)", lambda: to_xlsx_bytes(view.table, metadata=meta),
+                       f"ifn_{name}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="carte_xlsx",
+                       on_click="ignore")
+    c3.download_button("Télécharger la carte (HTML)", lambda: standalone_html(fmap), f"carte_ifn_{name}.html",
+                       "text/html", key="carte_html", on_click="ignore")
+
+
+@st.fragment
+def explorer() -> None:
+    state = _state()
+    _sync_widgets(state)
+    tables = carte_cache.scored(state.variant)
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    c1.segmented_control("Niveau de la carte", list(LEVEL_LABELS), key="carte_niveau",
+                         format_func=LEVEL_LABELS.get, on_change=_on_level, required=True)
+    c2.selectbox("Variante", list(variants), key="carte_variante", format_func=variants.get, on_change=_on_variant)
+    c3.selectbox("Classes", list(METHODS), key="carte_methode", format_func=METHOD_LABELS.get, on_change=_on_method)
+    c4.selectbox("Cadrage", list(FRAMES), key="carte_frame", format_func=FRAMES.get, on_change=_on_frame)
+    _search_box()
+    area = urlstate.view_area(state, _commune_dep(tables, state))
+    view = carte_cache.view(state.variant, state.map_level, area, state.method)
+    frame_key = st.session_state.get("carte_frame", "metropole")
+    frame = None
+    if state.map_level != "commune" and frame_key in DROM:
+        frame = DROM[frame_key][1]
+    elif state.map_level != "commune":
+        frame = METROPOLE
+    elif state.level == "commune" and state.code:
+        frame = feature_bounds(view.geojson, state.code)
+    selected = state.code if state.level == state.map_level else None
+    fmap = carte_cache.folium_map(state.variant, state.map_level, area, state.method, frame, selected)
+    where = f" — {area[1]}" if area else ""
+    st.caption(f"{LEVEL_LABELS[view.level]}{where} : {len(view.geojson['features'])} territoires affichés. "
+               "Cliquez sur un territoire pour afficher sa fiche.")
+    map_col, card_col = st.columns([3, 2])
+    with map_col:
+        key = f"carte_map_{state.map_level}_{area[1] if area else 'fr'}_{state.method}_{state.variant}"
+        returned = st_folium(fmap, key=key, height=560, use_container_width=True,
+                             returned_objects=["last_active_drawing"])
+        code = clicked_code(returned)
+        if code and st.session_state.get(f"{key}_done") != code:
+            st.session_state[f"{key}_done"] = code
+            if code != state.code:
+                _set_state(urlstate.select(state, state.map_level, code))
+                st.rerun(scope="fragment")
+        st.markdown(view_legend(view), unsafe_allow_html=True)
+    with card_col:
+        _card(tables, state)
+    with st.expander("Tableau des territoires affichés (alternative accessible à la carte)"):
+        st.dataframe(
+            view.table.select(pl.col("nom").alias("Territoire"), pl.col("code").alias("Code"),
+                              pl.col("ifn").round(1).alias("IFN"),
+                              pl.Series("Classe", view.classes.label(view.table["ifn"]))).sort("IFN", descending=True,
+                                                                                               nulls_last=True),
+            hide_index=True, key="carte_tableau")
+    _exports(view, fmap)
+    _compare(tables, state)
+
+
+def view_legend(view) -> str:
+    from ifn.mapview import legend_html
+
+    return legend_html(view.classes, view.title)
+
+
+try:
+    explorer()
+except IFNError as exc:
+    st.error(str(exc))

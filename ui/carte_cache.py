@@ -1,0 +1,110 @@
+"""Cached data of the map page (shared by all sessions, read-only).
+
+- ``scored(variant)``: the four levels scored once per (cache, variant) with ``ifn.score.score_all``;
+- ``search_index()``, ``france(variant)``: the search table and France's raw values;
+- ``view(...)``: the GeoJSON, classes and displayed table of one view, per
+  (level, area, method, variant) — the map is built from it, never from the full commune layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+import polars as pl
+import streamlit as st
+
+from ifn.catalogue import load_catalogue
+from ifn.classify import Classes, classify
+from ifn.mapview import LEVEL_LABELS, area_filter, build_map, feature_collection
+from ifn.score import ScoreOptions, score_all
+from ifn.search import build_index
+from ifn.territory import france_values
+from ui import data
+
+
+@dataclass(frozen=True)
+class View:
+    """One map view: its units, GeoJSON, classes and title."""
+
+    level: str
+    area: tuple[str, str] | None
+    table: pl.DataFrame
+    geojson: dict
+    classes: Classes
+    title: str
+
+
+@st.cache_resource(max_entries=4, show_spinner="Calcul de l'indice pour tous les territoires…")
+def _scored(fingerprint: str, variant: str) -> dict[str, pl.DataFrame]:
+    return score_all(data.communes(fingerprint), ScoreOptions(variant=variant))
+
+
+def scored(variant: str) -> dict[str, pl.DataFrame]:
+    """Scored tables of the four levels for ``variant`` (reference method)."""
+    return _scored(data.fingerprint(), variant)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _index(fingerprint: str) -> pl.DataFrame:
+    return build_index(data.communes(fingerprint))
+
+
+def search_index() -> pl.DataFrame:
+    return _index(data.fingerprint())
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _france(fingerprint: str, variant: str) -> dict:
+    return france_values(data.communes(fingerprint), variant)
+
+
+def france(variant: str) -> dict:
+    """Raw values of France as a whole."""
+    return _france(data.fingerprint(), variant)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def catalogue():
+    return load_catalogue()
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _classes(fingerprint: str, variant: str, level: str, method: str) -> Classes:
+    return classify(_scored(fingerprint, variant)[level]["ifn"], method)
+
+
+def classes(variant: str, level: str, method: str) -> Classes:
+    """Map classes of a level (computed on all its units, so colours compare across areas)."""
+    return _classes(data.fingerprint(), variant, level, method)
+
+
+@st.cache_resource(max_entries=48, show_spinner="Préparation de la carte…")
+def _view(fingerprint: str, variant: str, level: str, area_level: str | None, area_code: str | None,
+          method: str) -> View:
+    tables = _scored(fingerprint, variant)
+    classes = _classes(fingerprint, variant, level, method)
+    table = area_filter(tables[level], area_level, area_code) if level == "commune" else tables[level]
+    fc = feature_collection(data.geometries(level), table, classes)
+    title = f"IFN — {LEVEL_LABELS[level]}"
+    return View(level, (area_level, area_code) if area_level else None, table, fc, classes, title)
+
+
+def view(variant: str, level: str, area: tuple[str, str] | None, method: str) -> View:
+    """The view of ``level`` (communes restricted to ``area``) with classes on the whole level."""
+    area_level, area_code = area if area else (None, None)
+    return _view(data.fingerprint(), variant, level, area_level, area_code, method)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _map(fingerprint: str, variant: str, level: str, area_level: str | None, area_code: str | None, method: str,
+         frame: tuple | None, selected: str | None) -> folium.Map:
+    v = _view(fingerprint, variant, level, area_level, area_code, method)
+    return build_map(v.geojson, v.classes, v.title, frame=frame, selected=selected)
+
+
+def folium_map(variant: str, level: str, area: tuple[str, str] | None, method: str,
+               frame: tuple | None, selected: str | None) -> folium.Map:
+    """Folium map of a view (cached per view, framing and selected unit)."""
+    area_level, area_code = area if area else (None, None)
+    return _map(data.fingerprint(), variant, level, area_level, area_code, method, frame, selected)
