@@ -32,6 +32,8 @@ DROM = {
     "976": ("Mayotte", (45.01, -13.01, 45.3, -12.63)),
 }
 PRECISION = 5
+LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 AREA_COLUMNS = {"departement": "dep", "epci": "epci", "region": "reg"}
 
 
@@ -133,6 +135,9 @@ def build_map(fc: dict, classes: Classes, title: str, frame: tuple[float, float,
     ``frame`` overrides the framing (west, south, east, north), e.g. a DROM box; ``selected`` is outlined.
     """
     fmap = folium.Map(control_scale=True, height=height, prefer_canvas=True)
+    # Only Leaflet is needed (no markers, no bootstrap): fewer scripts for the browser to fetch.
+    fmap.default_js = [("leaflet", LEAFLET_JS)]
+    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
     box = frame or bounds(fc)
     if box:
         west, south, east, north = box

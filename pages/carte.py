@@ -222,7 +222,6 @@ def explorer() -> None:
             if code != state.code:
                 _set_state(urlstate.select(state, state.map_level, code))
                 st.rerun(scope="fragment")
-        st.markdown(view_legend(view), unsafe_allow_html=True)
     with card_col:
         _card(tables, state)
     with st.expander("Tableau des territoires affichés (alternative accessible à la carte)"):
@@ -234,12 +233,6 @@ def explorer() -> None:
             hide_index=True, key="carte_tableau")
     _exports(view, fmap)
     _compare(tables, state)
-
-
-def view_legend(view) -> str:
-    from ifn.mapview import legend_html
-
-    return legend_html(view.classes, view.title)
 
 
 try:

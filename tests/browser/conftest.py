@@ -1,0 +1,106 @@
+"""Browser fixtures: a ``streamlit run app.py`` server on a free loopback port, Debian's chromium via Playwright.
+
+Skipped cleanly when /usr/bin/chromium (or the playwright package) is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
+    """``streamlit run app.py`` headless on 127.0.0.1:port; returns once /_stcore/health answers."""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("le serveur streamlit n'a pas démarré")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("/usr/bin/chromium absent : tests navigateur ignorés")
+    pytest.importorskip("playwright.sync_api")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server(built_cache, chromium_path):
+    """Base URL of a running app."""
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+VENDOR = Path(__file__).resolve().parent / "vendor" / "leaflet-1.9.3"
+LEAFLET_PREFIX = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/"
+
+
+def offline_routes(context) -> None:
+    """Serve Leaflet from the vendored copy (the test machine has no internet) and refuse other external requests."""
+    def handle(route):
+        url = route.request.url
+        if url.startswith(LEAFLET_PREFIX):
+            name = url[len(LEAFLET_PREFIX):].split("?")[0]
+            path = VENDOR / name
+            if path.is_file():
+                kind = "application/javascript" if name.endswith(".js") else "text/css"
+                return route.fulfill(status=200, body=path.read_bytes(), headers={"content-type": kind})
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+            return route.continue_()
+        return route.abort()
+
+    context.route("**/*", handle)
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    offline_routes(context)
+    pg = context.new_page()
+    yield pg
+    context.close()
