@@ -4,6 +4,7 @@ import html
 
 import polars as pl
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit_folium import st_folium
 
 from ifn import urlstate
@@ -164,9 +165,7 @@ def _compare(tables: dict, state: urlstate.MapState) -> None:
             .unpivot(index="Territoire", on=["ifn", *labels], variable_name="Indicateur", value_name="Score")
             .with_columns(pl.col("Indicateur").replace({"ifn": "IFN", **labels})))
     st.bar_chart(long, x="Indicateur", y="Score", color="Territoire", stack=False, horizontal=True)
-    if st.button("Vider la comparaison", key="carte_vider"):
-        st.session_state[COMPARE] = []
-        st.rerun(scope="fragment")
+    st.button("Vider la comparaison", key="carte_vider", on_click=st.session_state.__setitem__, args=(COMPARE, []))
 
 
 def _exports(view, fmap) -> None:
@@ -182,6 +181,13 @@ def _exports(view, fmap) -> None:
                        on_click="ignore")
     c3.download_button("Télécharger la carte (HTML)", lambda: standalone_html(fmap), f"carte_ifn_{name}.html",
                        "text/html", key="carte_html", on_click="ignore")
+
+
+def _rerun_fragment() -> None:
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:  # not in a fragment rerun (first run of the page)
+        st.rerun()
 
 
 @st.fragment
@@ -221,7 +227,7 @@ def explorer() -> None:
             st.session_state[f"{key}_done"] = code
             if code != state.code:
                 _set_state(urlstate.select(state, state.map_level, code))
-                st.rerun(scope="fragment")
+                _rerun_fragment()
     with card_col:
         _card(tables, state)
     with st.expander("Tableau des territoires affichés (alternative accessible à la carte)"):
