@@ -99,15 +99,19 @@ def _commune_dep(tables: dict, state: urlstate.MapState) -> str | None:
 
 
 def _search_box() -> None:
-    query = st.text_input("Rechercher un territoire", key="carte_recherche",
+    # Both widgets are always drawn so that the map below never moves (a move would reload it).
+    c1, c2 = st.columns(2)
+    query = c1.text_input("Rechercher un territoire", key="carte_recherche",
                           placeholder="Commune, code postal, code INSEE, EPCI ou département")
-    if query:
-        hits = search(carte_cache.search_index(), query, limit=10)
-        if not hits:
-            st.caption(f"Aucun territoire ne correspond à « {query} ».")
-        else:
-            st.selectbox("Résultats", hits, index=None, key="carte_resultat", format_func=lambda h: h.label,
-                         on_change=_on_search, placeholder=f"{len(hits)} résultat(s) : choisissez un territoire")
+    hits = search(carte_cache.search_index(), query, limit=10) if query else []
+    if not query:
+        placeholder = "Saisissez un nom ou un code"
+    elif not hits:
+        placeholder = f"Aucun territoire ne correspond à « {query} »"
+    else:
+        placeholder = f"{len(hits)} résultat(s) : choisissez un territoire"
+    c2.selectbox("Résultats", hits, index=None, key="carte_resultat", format_func=lambda h: h.label,
+                 on_change=_on_search, placeholder=placeholder, disabled=not hits)
 
 
 def _card(tables: dict, state: urlstate.MapState) -> None:

@@ -53,12 +53,24 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+def warm_up(browser, base: str) -> None:
+    """Open the home page once, as on a running server (the first run of app.py installs the page registry)."""
+    context = browser.new_context()
+    offline_routes(context)
+    page = context.new_page()
+    page.goto(base + "/")
+    page.get_by_role("heading", name="Indice de Fragilité Numérique").wait_for(timeout=120_000)
+    context.close()
+
+
 @pytest.fixture(scope="session")
-def server(built_cache, chromium_path):
-    """Base URL of a running app."""
+def server(built_cache, browser):
+    """Base URL of a running app (warmed up)."""
     port = free_port()
     proc = start_server(port)
-    yield f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{port}"
+    warm_up(browser, base)
+    yield base
     proc.terminate()
     try:
         proc.wait(timeout=10)

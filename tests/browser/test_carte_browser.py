@@ -1,0 +1,66 @@
+"""The map page in a real chromium against ``streamlit run``: map + legend, search → card, shared link, click."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def _map(page):
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane path").first.wait_for(timeout=60_000)
+    return frame
+
+
+def _heading(page, text: str):
+    page.get_by_role("heading", name=text).wait_for(timeout=30_000)
+
+
+def test_map_with_legend_and_screenshot(server, page, artifacts_dir):
+    page.goto(f"{server}/carte")
+    frame = _map(page)
+    legend = frame.locator(".ifn-legend")
+    legend.wait_for()
+    assert "IFN — Départements" in legend.inner_text()
+    assert "Données insuffisantes" in legend.inner_text()
+    page.get_by_text("Départements : 101 territoires affichés").wait_for()
+    page.screenshot(path=str(artifacts_dir / "carte_departements.png"), full_page=True)
+
+
+def test_search_leads_to_the_card(server, page, artifacts_dir):
+    page.goto(f"{server}/carte")
+    _map(page)
+    box = page.get_by_label("Rechercher un territoire")
+    box.fill("st etienne")
+    box.press("Enter")
+    results = page.locator('[data-testid="stSelectbox"]').filter(has_text="Résultats")
+    results.locator("input:not([disabled])").click(timeout=30_000)
+    page.get_by_role("option", name="Saint-Étienne (Commune 42)").click()
+    _heading(page, "Saint-Étienne (Commune 42218)")
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="IFN (1 à 10)")
+    assert "4,1/10" in metric.inner_text()
+    rank = page.locator('[data-testid="stMetric"]').filter(has_text="Rang dans le département")
+    assert "263 / 323" in rank.inner_text()
+    assert "code=42218" in page.url
+    _map(page)
+    page.screenshot(path=str(artifacts_dir / "carte_saint_etienne.png"), full_page=True)
+
+
+def test_shared_link_opens_the_territory(server, page):
+    page.goto(f"{server}/carte?carte=commune&niveau=epci&code=200046977")
+    _heading(page, "Métropole de Lyon (EPCI 200046977)")
+    page.get_by_text("Communes — 200046977 : 59 territoires affichés").wait_for()
+    _map(page)
+
+
+def test_click_on_the_map_selects_a_departement(server, page):
+    page.goto(f"{server}/carte")
+    _map(page)
+    iframe = page.locator(MAP_FRAME)
+    bbox = iframe.bounding_box()
+    page.mouse.click(bbox["x"] + bbox["width"] * 0.5, bbox["y"] + bbox["height"] * 0.5)
+    page.get_by_role("heading", name=re.compile(r"\(Département \d")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"Communes — \d+ : \d+ territoires affichés")).wait_for()
