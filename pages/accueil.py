@@ -4,6 +4,9 @@ import streamlit as st
 
 from ifn.vintage import sources_markdown
 from ui import data
+from ui.navigation import require_app
+
+require_app()
 
 st.title("Indice de Fragilité Numérique")
 st.markdown(

@@ -21,6 +21,9 @@ from ifn.score import SCORE_LEVELS, ScoreOptions
 from ifn.upload import (DIRECTION_LABELS, DIRECTIONS, MAX_BYTES, CustomIndicator, guess_columns, indicator_id,
                         parse_indicator, read_table)
 from ui import analyse_cache, data
+from ui.navigation import require_app
+
+require_app()
 
 METHOD_LABELS = {"rank": "Rang centile (défaut)", "decile": "Déciles", "minmax": "Min–max winsorisé",
                  "base100": "Base 100 (territoire de référence)"}

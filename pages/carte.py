@@ -16,6 +16,9 @@ from ifn.search import search
 from ifn.territory import LEVEL_LABELS as UNIT_LABELS
 from ifn.territory import card, compare_table, fmt_value
 from ui import carte_cache, data
+from ui.navigation import require_app
+
+require_app()
 
 STATE = "carte_state"
 COMPARE = "carte_compare"
@@ -124,10 +127,12 @@ def _card(tables: dict, state: urlstate.MapState) -> None:
     st.subheader(f"{c.name} ({UNIT_LABELS[c.level]} {c.code})")
     swatch = (f'<span style="background:{html.escape(c.colour)};display:inline-block;width:16px;height:16px;'
               f'border:1px solid #777;vertical-align:middle"></span> Classe : {html.escape(c.class_label)}')
-    m1, m2, m3 = st.columns(3)
+    # Two metrics per row: a rank such as "12 345 / 34 968" must not be cut in the narrow card column.
+    m1, m2 = st.columns(2)
     m1.metric("IFN (1 à 10)", fmt_value(c.ifn) + ("/10" if c.ifn is not None else ""))
     m2.metric("Rang dans le département", f"{c.rank_dep} / {c.n_dep}" if c.rank_dep else "—",
               help="1 = le plus fragile parmi les territoires de même niveau du département.")
+    m3, _ = st.columns(2)
     m3.metric("Rang en France", f"{c.rank_france} / {c.n_france}" if c.rank_france else "—",
               help="1 = le plus fragile parmi les territoires de même niveau en France.")
     st.markdown(swatch, unsafe_allow_html=True)
@@ -199,9 +204,9 @@ def explorer() -> None:
     state = _state()
     _sync_widgets(state)
     tables = carte_cache.scored(state.variant)
-    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-    c1.segmented_control("Niveau de la carte", list(LEVEL_LABELS), key="carte_niveau",
+    st.segmented_control("Niveau de la carte", list(LEVEL_LABELS), key="carte_niveau",
                          format_func=LEVEL_LABELS.get, on_change=_on_level, required=True)
+    c2, c3, c4 = st.columns(3)
     c2.selectbox("Variante", list(variants), key="carte_variante", format_func=variants.get, on_change=_on_variant)
     c3.selectbox("Classes", list(METHODS), key="carte_methode", format_func=METHOD_LABELS.get, on_change=_on_method)
     c4.selectbox("Cadrage", list(FRAMES), key="carte_frame", format_func=FRAMES.get, on_change=_on_frame)

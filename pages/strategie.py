@@ -14,6 +14,9 @@ from ifn.strategy.content import DEADLINE, load_strategy
 from ifn.strategy.status import STATUSES, measurements
 from ifn.strategy.storage import open_repository
 from ui.strategie_auth import current_editor
+from ui.navigation import require_app
+
+require_app()
 
 st.title("Stratégie Mednum 2025 — suivi du CA")
 st.caption("Objectifs retenus par les groupes de travail « Externe », « Interne » et « Ensemble », leurs indicateurs, "

@@ -96,15 +96,12 @@ def view(variant: str, level: str, area: tuple[str, str] | None, method: str) ->
     return _view(data.fingerprint(), variant, level, area_level, area_code, method)
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
-def _map(fingerprint: str, variant: str, level: str, area_level: str | None, area_code: str | None, method: str,
-         frame: tuple | None, selected: str | None) -> folium.Map:
-    v = _view(fingerprint, variant, level, area_level, area_code, method)
-    return build_map(v.geojson, v.classes, v.title, frame=frame, selected=selected)
-
-
 def folium_map(variant: str, level: str, area: tuple[str, str] | None, method: str,
                frame: tuple | None, selected: str | None) -> folium.Map:
-    """Folium map of a view (cached per view, framing and selected unit)."""
-    area_level, area_code = area if area else (None, None)
-    return _map(data.fingerprint(), variant, level, area_level, area_code, method, frame, selected)
+    """A new folium map of a view, built on every run (about 3 ms from the cached view).
+
+    Never cached: ``st_folium`` renames the elements of the map it draws, so a map object shared
+    between sessions or runs is drawn empty the second time.
+    """
+    v = view(variant, level, area, method)
+    return build_map(v.geojson, v.classes, v.title, frame=frame, selected=selected)

@@ -44,3 +44,20 @@ def run() -> None:
         if (PAGES_DIR / spec.file).exists()
     ]
     st.navigation(pages).run()
+
+
+def require_app() -> None:
+    """Route a deep link opened before the app's first run through the page registry.
+
+    On a fresh server Streamlit runs ``pages/<page>.py`` directly for a URL such as ``/carte``
+    (automatic ``pages/`` menu, no wide layout) until ``app.py`` has called ``st.navigation`` once.
+    Called first by every page: it switches the server to the registry and reruns, so the same URL
+    is then served by ``app.py`` with the French menu.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # internal module moved: keep the automatic menu
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -63,6 +63,14 @@ def warm_up(browser, base: str) -> None:
     context.close()
 
 
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def server(built_cache, browser):
     """Base URL of a running app (warmed up)."""
@@ -71,11 +79,16 @@ def server(built_cache, browser):
     base = f"http://127.0.0.1:{port}"
     warm_up(browser, base)
     yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
+
+
+@pytest.fixture()
+def fresh_server(built_cache, chromium_path):
+    """Base URL of an app that no browser has opened yet (deep links before the first run of app.py)."""
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
@@ -61,6 +62,27 @@ def test_click_on_the_map_selects_a_departement(server, page):
     _map(page)
     iframe = page.locator(MAP_FRAME)
     bbox = iframe.bounding_box()
-    page.mouse.click(bbox["x"] + bbox["width"] * 0.5, bbox["y"] + bbox["height"] * 0.5)
-    page.get_by_role("heading", name=re.compile(r"\(Département \d")).wait_for(timeout=30_000)
+    heading = page.get_by_role("heading", name=re.compile(r"\(Département \d"))
+    # Leaflet binds its click handlers once the component has settled: click again until the card opens.
+    for _ in range(6):
+        page.mouse.click(bbox["x"] + bbox["width"] * 0.5, bbox["y"] + bbox["height"] * 0.5)
+        try:
+            heading.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    heading.wait_for(timeout=30_000)
     page.get_by_text(re.compile(r"Communes — \d+ : \d+ territoires affichés")).wait_for()
+
+
+def test_deep_link_on_a_fresh_server_uses_the_french_menu(fresh_server, page):
+    # Before app.py has ever run, Streamlit would serve pages/carte.py with its automatic menu
+    # ("app", "accueil", "carte"…); the page reroutes through the registry instead.
+    page.goto(f"{fresh_server}/carte?carte=commune&niveau=epci&code=200046977")
+    _heading(page, "Métropole de Lyon (EPCI 200046977)")
+    _map(page)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Carte de la fragilité" in nav
+    assert "Stratégie 2025 (CA)" in nav
+    assert "app" not in nav.split()
+    assert "code=200046977" in page.url
