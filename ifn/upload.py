@@ -85,13 +85,20 @@ class ParsedIndicator:
 
 @dataclass(frozen=True)
 class CustomIndicator:
-    """An uploaded indicator as kept in the session."""
+    """An uploaded indicator as kept in the session.
+
+    ``code_column``, ``value_column`` and ``source`` (file name) are optional: they are written
+    into a saved preset (``[custom.<id>]``) so that the file can be read again by the command line.
+    """
 
     id: str
     label: str
     direction: str
     weight: float
     values: pl.DataFrame  # code, value (as uploaded, before orientation)
+    code_column: str | None = None
+    value_column: str | None = None
+    source: str | None = None
 
 
 def decode(data: bytes) -> tuple[str, str]:

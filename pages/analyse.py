@@ -16,7 +16,7 @@ from ifn.catalogue import load_catalogue
 from ifn.classify import classify, fr_number
 from ifn.errors import IFNError, InputError
 from ifn.normalise import METHODS
-from ifn.presets import dump_preset, load_preset
+from ifn.presets import dump_preset, read_preset
 from ifn.score import SCORE_LEVELS, ScoreOptions
 from ifn.upload import (DIRECTION_LABELS, DIRECTIONS, MAX_BYTES, CustomIndicator, guess_columns, indicator_id,
                         parse_indicator, read_table)
@@ -88,8 +88,16 @@ with left.expander("Préréglage : charger un fichier de poids (TOML)"):
     if preset_file is not None and state.get("an_preset_done") != preset_file.file_id:
         state["an_preset_done"] = preset_file.file_id
         try:
-            apply_preset(load_preset(preset_file.getvalue(), tuple(c.id for c in customs)))
+            loaded = read_preset(preset_file.getvalue(), tuple(c.id for c in customs))
+            apply_preset(loaded.options)
             st.success(f"Préréglage « {preset_file.name} » chargé dans les réglages.")
+            absent = [c for c in loaded.customs if c.id not in {x.id for x in customs}
+                      and (loaded.options.weights or {}).get(c.id, 0) > 0]
+            if absent:
+                st.warning("Le préréglage pondère des indicateurs personnels absents de votre session : "
+                           + ", ".join(f"« {c.label} » (fichier « {c.file or '?'} »)" for c in absent)
+                           + ". Ajoutez leur fichier sous le même nom dans « Ajouter votre propre indicateur », "
+                             "puis donnez-leur leur poids.")
         except IFNError as exc:
             st.error(str(exc))
 
@@ -131,7 +139,8 @@ with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
                 else:
                     taken = set(catalogue.ids) | {c.id for c in customs}
                     new = CustomIndicator(id=indicator_id(label.strip(), taken), label=label.strip(),
-                                          direction=direction, weight=float(weight), values=parsed.values)
+                                          direction=direction, weight=float(weight), values=parsed.values,
+                                          code_column=code_col, value_column=value_col, source=upload.name)
                     state["an_customs"] = customs = [*customs, new]
                     state[weight_key(new.id)] = float(weight)
                     note = f" ({len(parsed.unknown)} code(s) inconnu(s) ignoré(s))" if parsed.unknown else ""
@@ -289,7 +298,7 @@ record = sens.settings_record(options, LEVEL_LABELS[level], place, customs, fp o
 result = new.join(compared.select("code", "ifn_defaut", "rang_defaut", "rang", "evolution"), on="code", how="left",
                   maintain_order="left")
 d1, d2, d3 = st.columns(3)
-d1.download_button("Préréglage (TOML)", dump_preset(options, custom_ids), "ifn_reglages.toml",
+d1.download_button("Préréglage (TOML)", dump_preset(options, custom_ids, customs), "ifn_reglages.toml",
                    mime="application/toml", key="an_dl_preset")
 d2.download_button("Résultats (CSV)", lambda: export.to_csv_bytes(sens.with_settings(result, record)),
                    f"ifn_{level}_analyse.csv", mime="text/csv", key="an_dl_csv")
@@ -301,6 +310,7 @@ st.caption("Le préréglage redonne les mêmes scores avec `python -m ifn score 
            "Le CSV porte tous les réglages dans les colonnes « parametre_… », l'Excel dans sa feuille "
            "« Métadonnées ».")
 if any(weights.get(i, 0) > 0 for i in custom_ids):
-    st.warning("Le préréglage contient vos indicateurs personnels : la ligne de commande ne connaît pas ces "
-               "indicateurs et refusera le fichier ; mettez leur poids à 0 pour un préréglage utilisable en "
-               "ligne de commande.")
+    st.info("Le préréglage décrit vos indicateurs personnels (nom, sens, colonnes) mais pas leurs valeurs : "
+            "donnez aussi leur fichier CSV à la ligne de commande, "
+            + ", ".join(f"`--extra {c.id}={c.source or 'FICHIER.csv'}`" for c in customs if weights.get(c.id, 0) > 0)
+            + ".")
