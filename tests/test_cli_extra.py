@@ -270,3 +270,19 @@ def test_page_preset_and_file_give_the_same_scores_on_the_command_line(built_cac
     assert len(page) == 34968
     cli, _ = cli_scores(tmp_path, downloads["ifn_reglages.toml"], data, "commune")
     assert cli == page
+
+
+def test_page_loads_a_preset_with_custom_tables(built_cache, clear_streamlit_caches):
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
+    preset = ('[weights]\nthd = 1\nperso_absent = 2\nperso_tiny = 3\n'
+              '[custom.perso_absent]\nlabel = "Absent"\ndirection = "plus_haut_plus_fragile"\nfile = "absent.csv"\n'
+              '[custom.perso_tiny]\nlabel = "Tiny"\ndirection = "plus_haut_plus_fragile"\n').encode()
+    at.file_uploader(key="an_upload").upload("Tiny.csv", b"code;v\n01001;1\n01002;3\n", "text/csv").run()
+    [b for b in at.button if b.label == "Ajouter l'indicateur"][0].click().run()
+    assert at.number_input(key="an_w_perso_tiny").value == 1.0
+    at.file_uploader(key="an_preset_file").upload("p.toml", preset, "application/toml").run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="an_w_perso_tiny").value == 3.0
+    assert at.number_input(key="an_w_mobile").value == 0.0
+    assert at.warning[0].value.startswith("Le préréglage pondère des indicateurs personnels absents de votre "
+                                          "session : « Absent » (fichier « absent.csv »).")

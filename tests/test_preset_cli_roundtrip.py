@@ -1,8 +1,8 @@
 """A preset saved from the analyst page gives the same scores with ``python -m ifn score --weights``.
 
-The command line has no option for a session-uploaded indicator: the round trip covers weights,
-indicator selection (weight 0 = excluded, axis-2 indicators weighted), variant, method, base-100
-reference, imputation and the minimum number of indicators.
+The round trip covers weights, indicator selection (weight 0 = excluded, axis-2 indicators weighted),
+variant, method, base-100 reference, imputation and the minimum number of indicators. A preset with
+a session-uploaded indicator (``[custom.<id>]`` + ``--extra``) is covered by ``tests/test_cli_extra.py``.
 """
 
 from __future__ import annotations
