@@ -123,7 +123,8 @@ def parse_custom(table: object, name: str = "fichier de poids") -> tuple[CustomS
                              f"([custom.{id}] puis label = …, direction = …).")
         for key in entry:
             if key not in CUSTOM_KEYS:
-                raise InputError(f"{where} : la clé « {key} » est inconnue : clés possibles : {', '.join(CUSTOM_KEYS)}.")
+                raise InputError(f"{where} : la clé « {key} » est inconnue : clés possibles : "
+                                 f"{', '.join(CUSTOM_KEYS)}.")
         for key in CUSTOM_REQUIRED:
             if key not in entry:
                 hint = "le nom de l'indicateur" if key == "label" else f"le sens : {' ou '.join(DIRECTIONS)}"

@@ -125,8 +125,8 @@ TWO_CUSTOMS = TINY_PRESET + '\n[custom.perso_b]\nlabel = "B"\ndirection = "plus_
     (TINY_PRESET, [], {}, "Le fichier de poids donne le poids 2 à l'indicateur personnel « perso_taux » (Taux, "
                           "fichier d'origine « taux.csv ») : donnez son fichier CSV avec --extra "
                           "perso_taux=FICHIER.csv."),
-    (TINY_PRESET, ["--extra", "perso_autre=taux.csv"], {}, "--extra « perso_autre=taux.csv » : l'indicateur "
-                                                           "« perso_autre » n'est pas décrit dans le fichier de poids"),
+    (TINY_PRESET, ["--extra", "perso_autre=taux.csv"], {},
+     "--extra « perso_autre=taux.csv » : l'indicateur « perso_autre » n'est pas décrit dans le fichier de poids"),
     (TWO_CUSTOMS, ["--extra", "taux.csv"], {}, "le fichier de poids décrit 2 indicateurs personnels (perso_taux, "
                                                "perso_b) : précisez lequel avec --extra <id>=FICHIER.csv"),
     (TINY_PRESET, ["--extra", "perso_taux=a.csv", "--extra", "perso_taux=b.csv"], {},
@@ -135,7 +135,8 @@ TWO_CUSTOMS = TINY_PRESET + '\n[custom.perso_b]\nlabel = "B"\ndirection = "plus_
     (TINY_PRESET, ["--extra", "perso_taux=absent.csv"], {}, "--extra perso_taux : le fichier « absent.csv » est "
                                                             "introuvable."),
     (TINY_PRESET, ["--extra", "d.csv"], {"d.csv": b"Code INSEE;Taux \xe9quip\xe9\n01001;1\n1001;2\n"},
-     "Fichier « d.csv » (indicateur « perso_taux ») : Lignes 2 et 3 : le code commune « 01001 » apparaît deux fois."),
+     "Fichier « d.csv » (indicateur « perso_taux ») : Lignes 2 et 3 : le code commune « 01001 » apparaît "
+     "deux fois."),
     (TINY_PRESET, ["--extra", "n.csv"], {"n.csv": b"Code INSEE;Taux \xe9quip\xe9\n01001;1\n01002;beaucoup\n"},
      "Ligne 3 : la valeur « beaucoup » (colonne « Taux équipé », code 01002) n'est pas un nombre."),
     (TINY_PRESET, ["--extra", "c.csv"], {"c.csv": b"Code INSEE;Taux\n01001;1\n"},
@@ -237,8 +238,8 @@ def test_page_preset_and_file_give_the_same_scores_on_the_command_line(built_cac
         "Utiliser le fichier même si certains codes ne correspondent à aucune commune")].check()
     [b for b in at.button if b.label == "Ajouter l'indicateur"][0].click().run()
     assert not at.exception and not at.error
-    assert any("Indicateur « Équipements Belfort » ajouté : 102 communes (1 code(s) inconnu(s) ignoré(s))" in s.value
-               for s in at.success)
+    added = "Indicateur « Équipements Belfort » ajouté : 102 communes (1 code(s) inconnu(s) ignoré(s))"
+    assert any(added in s.value for s in at.success)
     at.number_input(key="an_w_mobile").set_value(0.0)
     at.number_input(key="an_w_chomage").set_value(1.0)
     at.button[[b.label for b in at.button].index("Appliquer")].click().run()

@@ -119,7 +119,8 @@ CUSTOM_HEAD = b"[weights]\nthd = 1\nperso_a = 1\n"
      "plus_haut_moins_fragile"),
     (b"[custom.perso_a]\nlabel = 'A'\ndirection = 'plus_haut_plus_fragile'\ncouleur = 'rouge'\n",
      "la clé « couleur » est inconnue : clés possibles : label, direction, code_column, value_column, file"),
-    (b"[custom.perso_a]\nlabel = 3\ndirection = 'plus_haut_plus_fragile'\n", "la clé « label » vaut « 3 » : un texte"),
+    (b"[custom.perso_a]\nlabel = 3\ndirection = 'plus_haut_plus_fragile'\n",
+     "la clé « label » vaut « 3 » : un texte"),
     (b"[custom.perso_a]\nlabel = ' '\ndirection = 'plus_haut_plus_fragile'\n", "la clé « label » est vide"),
     (b"[custom.perso_a]\nlabel = 'A'\ndirection = 'plus_haut_plus_fragile'\ncode_column = 'c'\nvalue_column = 'c'\n",
      "« code_column » et « value_column » valent toutes deux « c »"),
@@ -128,7 +129,8 @@ CUSTOM_HEAD = b"[weights]\nthd = 1\nperso_a = 1\n"
     (b"[custom.thd]\nlabel = 'A'\ndirection = 'plus_haut_plus_fragile'\n",
      "L'indicateur personnalisé « thd » porte le nom d'une colonne existante"),
     (b"[custom.perso_b]\nlabel = 'B'\ndirection = 'plus_haut_plus_fragile'\n", "Indicateur inconnu « perso_a »"),
-    (b"[palette]\nx = 1\n", "table inconnue « palette » : attendu \\[weights\\], \\[settings\\] et \\[custom.<id>\\]"),
+    (b"[palette]\nx = 1\n",
+     "table inconnue « palette » : attendu \\[weights\\], \\[settings\\] et \\[custom.<id>\\]"),
 ])
 def test_custom_table_refusals_name_the_key(table, message):
     with pytest.raises(InputError, match=message):

@@ -43,8 +43,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--extra", action="append", default=None, metavar="[ID=]FICHIER.csv",
                         help="fichier CSV d'un indicateur personnel décrit dans le fichier de poids (table "
                              "[custom.<id>] écrite par la page d'analyse) : code commune et valeur, lus comme sur la "
-                             "page ; à répéter pour chaque indicateur ; le préfixe ID= peut être omis quand le fichier "
-                             "de poids décrit un seul indicateur personnel")
+                             "page ; à répéter pour chaque indicateur ; le préfixe ID= peut être omis quand le "
+                             "fichier de poids décrit un seul indicateur personnel")
     parser.add_argument("--out", required=True, metavar="CHEMIN", help="fichier de sortie")
     parser.set_defaults(run=run)
 
@@ -218,9 +218,11 @@ def run(args: argparse.Namespace) -> int:
         for spec in (s for s in specs if s.id in files):
             indicator, parsed = read_extra(spec, files[spec.id], known)
             customs.append(indicator)
-            mapped = f", arrondissement(s) rattaché(s) : {len(parsed.arrondissements)}" if parsed.arrondissements else ""
+            mapped = (f", arrondissement(s) rattaché(s) : {len(parsed.arrondissements)}"
+                      if parsed.arrondissements else "")
             print(f"Indicateur personnel « {spec.id} » ({spec.label}) : {parsed.values.height} communes lues dans "
-                  f"« {files[spec.id]} » ({parsed.encoding}, séparateur {SEPARATOR_NAMES[parsed.separator]}{mapped}).")
+                  f"« {files[spec.id]} » ({parsed.encoding}, séparateur {SEPARATOR_NAMES[parsed.separator]}"
+                  f"{mapped}).")
             notice = unknown_notice(spec, files[spec.id], parsed)
             if notice:
                 print(notice, file=sys.stderr)
