@@ -96,3 +96,25 @@ def test_real_payload_sizes(built_cache):
     communes = area_filter(tables["commune"], "departement", "974")
     fc = feature_collection(load_geometries("commune"), communes, classes)
     assert len(fc["features"]) == 24
+
+
+def test_national_views_use_four_decimals_and_carry_their_bbox():
+    import geopandas as gpd
+    import polars as pl
+    from shapely.geometry import box
+
+    from ifn.classify import classify
+    from ifn.mapview import ChoroplethLayer, bounds, feature_collection, precision
+
+    gdf = gpd.GeoDataFrame({"code": ["A", "B"]},
+                           geometry=[box(1.123456, 45.0, 2.0, 46.000049), box(2.0, 45.0, 3.987654, 46.0)], crs=4326)
+    table = pl.DataFrame({"code": ["A", "B"], "nom": ["a", "b"], "ifn": [2.0, 8.0]})
+    classes = classify(table["ifn"], "equal")
+    assert (precision("epci"), precision("departement"), precision("region"), precision("commune")) == (4, 4, 4, 5)
+    fc = feature_collection(gdf, table, classes, decimals=precision("epci"))
+    xs = sorted({x for f in fc["features"] for x, _ in f["geometry"]["coordinates"][0]})
+    assert xs == [1.1235, 2.0, 3.9877]
+    assert fc["bbox"] == [1.1235, 45.0, 3.9877, 46.0]
+    assert bounds(fc) == (1.1235, 45.0, 3.9877, 46.0)
+    layer = ChoroplethLayer(fc)
+    assert layer._get_self_bounds() == [[45.0, 1.1235], [46.0, 3.9877]]
