@@ -14,11 +14,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 if [ -z "${IFN_TEST_DATABASE_URL:-}" ] && [ -f scripts/pg-test-server.sh ]; then
-  if dsn=$(bash scripts/pg-test-server.sh 2>/tmp/ifn-pg.log); then
+  pgfile=$(mktemp)
+  if dsn=$(IFN_PG_DATADIR_FILE="$pgfile" bash scripts/pg-test-server.sh 2>/tmp/ifn-pg.log); then
     export IFN_TEST_DATABASE_URL="$dsn"
+    pgdata=$(cat "$pgfile")
+    # The throwaway cluster is stopped and removed whatever the outcome of the tests.
+    trap 'bash scripts/pg-test-server.sh stop "$pgdata" 2>>/tmp/ifn-pg.log; rm -f "$pgfile"' EXIT
   else
     echo "PostgreSQL indisponible : tests PostgreSQL ignorés (voir /tmp/ifn-pg.log)" >&2
   fi
 fi
 .venv/bin/python -m ifn build --quiet
-exec .venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m pytest -q "$@"
