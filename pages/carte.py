@@ -146,15 +146,15 @@ def _card(tables: dict, state: urlstate.MapState) -> None:
                  "Imputée": "oui" if r.imputed else "non", "Remarque": r.reason or (r.proxy_note or ""),
                  "Source": r.source, "Millésime": r.vintage} for r in items]
 
+    # Static HTML tables (st.table): the interactive grid's scripts would delay the first map by ~0.3 s.
     st.markdown("**Indicateurs de l'indice**")
-    st.dataframe(rows(c.indicators), hide_index=True, key="carte_indicateurs")
+    st.table(rows(c.indicators), hide_index=True)
     st.markdown("**Contexte du territoire** (non intégré à l'indice)")
-    st.dataframe(rows(c.context), hide_index=True, key="carte_contexte")
+    st.table(rows(c.context), hide_index=True)
     st.markdown("**Comparaison avec le département et la France** (valeurs brutes)")
     labels = {r.id: f"{r.label} ({r.unit})" for r in c.indicators + c.context}
-    st.dataframe([{"Territoire": r["territoire"], "IFN": fmt_value(r["ifn"]),
-                   **{labels[i]: fmt_value(r[i]) for i in labels}} for r in c.comparison], hide_index=True,
-                 key="carte_comparaison_fiche")
+    st.table([{"Territoire": r["territoire"], "IFN": fmt_value(r["ifn"]),
+               **{labels[i]: fmt_value(r[i]) for i in labels}} for r in c.comparison], hide_index=True)
     st.button("Ajouter à la comparaison", key="carte_ajouter", on_click=_add_compare, args=(c.level, c.code))
 
 
@@ -239,13 +239,16 @@ def explorer() -> None:
                 _rerun_fragment()
     with card_col:
         _card(tables, state)
-    with st.expander("Tableau des territoires affichés (alternative accessible à la carte)"):
-        st.dataframe(
-            view.table.select(pl.col("nom").alias("Territoire"), pl.col("code").alias("Code"),
-                              pl.col("ifn").round(1).alias("IFN"),
-                              pl.Series("Classe", view.classes.label(view.table["ifn"]))).sort("IFN", descending=True,
-                                                                                               nulls_last=True),
-            hide_index=True, key="carte_tableau")
+    # Drawn only once opened (the sortable grid is heavy for a first display).
+    table_box = st.expander("Tableau des territoires affichés (alternative accessible à la carte)",
+                            key="carte_tableau_ouvert", on_change="rerun")
+    with table_box:
+        if table_box.open:
+            shown = view.table.select(
+                pl.col("nom").alias("Territoire"), pl.col("code").alias("Code"), pl.col("ifn").round(1).alias("IFN"),
+                pl.Series("Classe", view.classes.label(view.table["ifn"])),
+            ).sort("IFN", descending=True, nulls_last=True)
+            st.dataframe(shown, hide_index=True, key="carte_tableau")
     _exports(view, fmap)
     _compare(tables, state)
 

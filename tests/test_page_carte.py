@@ -20,8 +20,8 @@ def _caption(at) -> str:
 
 
 def _frame(at, column: str, index: int = 0):
-    """The ``index``-th dataframe of the page having ``column`` (dataframes without selection have no key)."""
-    return [d.value for d in at.dataframe if column in d.value.columns][index]
+    """The ``index``-th table or dataframe of the page having ``column`` (the card uses static tables)."""
+    return [d.value for d in [*at.table, *at.dataframe] if column in d.value.columns][index]
 
 
 def _metrics(at) -> dict[str, str]:
@@ -90,7 +90,18 @@ def test_bad_link_gives_french_notices(at):
     assert _caption(at).startswith("Départements : 101")
 
 
+def test_territory_table_is_drawn_only_when_opened(at):
+    at.run()
+    assert not [d for d in at.dataframe if "Classe" in d.value.columns]
+    at.session_state["carte_tableau_ouvert"] = True
+    at.run()
+    table = _frame(at, "Classe")
+    assert table.shape == (101, 4)
+    assert list(table.columns) == ["Territoire", "Code", "IFN", "Classe"]
+
+
 def test_method_changes_the_classes(at):
+    at.session_state["carte_tableau_ouvert"] = True
     at.run()
     before = _frame(at, "Classe")["Classe"].tolist()
     at.selectbox(key="carte_methode").set_value("quantiles").run()

@@ -29,6 +29,9 @@ def test_map_with_legend_and_screenshot(server, page, artifacts_dir):
     assert "Données insuffisantes" in legend.inner_text()
     page.get_by_text("Départements : 101 territoires affichés").wait_for()
     page.screenshot(path=str(artifacts_dir / "carte_departements.png"), full_page=True)
+    # The accessible table is drawn when its expander is opened.
+    page.get_by_text("Tableau des territoires affichés").click()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
 
 
 def test_search_leads_to_the_card(server, page, artifacts_dir):
