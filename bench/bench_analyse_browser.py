@@ -87,11 +87,11 @@ def apply_and_time(page, change, timeout: float = 120.0) -> tuple[float, float]:
     return ranking, drawn
 
 
-def set_weight(value: str):
-    def change(page):
-        box = page.get_by_label(WEIGHT)
-        box.fill(value)
-    return change
+def toggle_weight(page) -> None:
+    """Poverty weight 1 → 2, or 2 → 1 (whatever the previous case left)."""
+    box = page.get_by_label(WEIGHT)
+    current = float(box.input_value().replace(",", "."))
+    box.fill("1" if current == 2.0 else "2")
 
 
 def fmt(values: list[float]) -> str:
@@ -126,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
 
             def run_case(name: str) -> None:
                 rankings, maps = [], []
-                for n in range(args.repeat):
-                    r, m = apply_and_time(page, set_weight("2" if n % 2 == 0 else "1"))
+                for _ in range(args.repeat):
+                    r, m = apply_and_time(page, toggle_weight)
                     rankings.append(r)
                     maps.append(m)
                 print(f"[{name}] après un changement de poids :")
