@@ -45,9 +45,6 @@ RATE_SOURCES = (
     ("demandeurs_emploi", readers.JOB_SEEKERS),
     ("rsa", readers.RSA),
 )
-FLAG_SOURCES = (
-    ("services_publics", readers.PUBLIC_SERVICE, "a_service_public", "service_public"),
-)
 INDICATOR_COLUMNS = (
     "thd", "mobile", "age65", "diplome", "pauvrete",
     "menseul", "fammono", "chomage", "rsa", "bibliotheque", "service_public",
@@ -185,15 +182,6 @@ def commune_table(root: Path, progress: Progress = _noop) -> tuple[pl.DataFrame,
             frame.group_by("code").agg([reconcile.weighted_mean(v) for v in values]), on="code", how="left"
         )
 
-    for name, spec, column, target in FLAG_SOURCES:
-        src, removed = readers.read_indicator_file(root, spec)
-        frame, entry = reconcile.attach_codes(src, resolver, spec.relpath)
-        entry["doublons_fusionnes"] = removed
-        report[name] = entry
-        table = table.join(
-            frame.group_by("code").agg(((1 - pl.col(column).max()) * 100).alias(target)), on="code", how="left"
-        )
-
     lib, report["bibliotheques"] = reconcile.attach_codes(
         readers.read_libraries(root), resolver, readers.LIBRARIES.relpath
     )
@@ -202,6 +190,20 @@ def commune_table(root: Path, progress: Progress = _noop) -> tuple[pl.DataFrame,
     ).with_columns(
         pl.col("nb_bibliotheques").fill_null(0).cast(pl.Int64),
         pl.when(pl.col("nb_bibliotheques").fill_null(0) > 0).then(0.0).otherwise(100.0).alias("bibliotheque"),
+    )
+
+    sites = readers.read_france_services(root)
+    fs, entry = reconcile.attach_codes(
+        readers.france_services_per_commune(sites), resolver, readers.FRANCE_SERVICES.relpath
+    )
+    entry["sites_lus"] = sites.height
+    entry["sites_mobiles_non_comptes"] = int((sites["format"] == readers.FRANCE_SERVICES_MOBILE).sum())
+    report["france_services"] = entry
+    table = table.join(
+        fs.group_by("code").agg(pl.col("france_services").sum().alias("nb_france_services")), on="code", how="left"
+    ).with_columns(
+        pl.col("nb_france_services").fill_null(0).cast(pl.Int64),
+        pl.when(pl.col("nb_france_services").fill_null(0) > 0).then(0.0).otherwise(100.0).alias("service_public"),
     )
 
     progress(0.38, "Codes postaux (La Poste)")
@@ -232,7 +234,8 @@ def commune_table(root: Path, progress: Progress = _noop) -> tuple[pl.DataFrame,
         .with_columns(pl.when(pl.col("thd_locaux") > 0).then(pl.col("thd")).otherwise(None).alias("thd"))
     )
     columns = ["code", "nom", "dep", "dep_nom", "reg", "reg_nom", "epci", "epci_nom", "population", "codes_postaux",
-               *INDICATOR_COLUMNS, "thd_locaux", "thd_eligibles", "nb_bibliotheques"]
+               *INDICATOR_COLUMNS, "thd_locaux", "thd_eligibles", "nb_bibliotheques",
+               "nb_france_services"]
     table = table.select(columns).with_columns(pl.col(list(INDICATOR_COLUMNS)).cast(pl.Float64)).sort("code")
     return table, report, resolver
 

@@ -10,7 +10,7 @@ import polars as pl
 from ifn.config import Settings, resolve_settings
 from ifn.errors import ConfigError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LEVELS = ("commune", "epci", "departement", "region")
 
 

@@ -119,14 +119,15 @@ def _short(exc: Exception) -> str:
     return text[0][:200] if text else type(exc).__name__
 
 
-def _check_required(df: pl.DataFrame, spec: CsvSpec, root: Path) -> None:
+def _check_required(df: pl.DataFrame, spec: CsvSpec, root: Path, line_of=None) -> None:
+    line_of = line_of or (lambda i: _line_of(i, spec))
     for col in spec.required:
         bad = df.with_row_index("_i").filter(pl.col(col).is_null() | (pl.col(col).str.strip_chars() == ""))
         if bad.height:
             i = bad["_i"][0]
             raise DataError(
                 root / spec.relpath,
-                f"valeur manquante dans la colonne « {_source_name(spec, col)} » à la ligne {_line_of(i, spec)}"
+                f"valeur manquante dans la colonne « {_source_name(spec, col)} » à la ligne {line_of(i)}"
                 + (f" ({bad.height} ligne(s) en tout) : fichier tronqué ?" if bad.height > 1 else " : fichier tronqué ?"),
             )
 
@@ -289,11 +290,16 @@ LIBRARIES = CsvSpec(
 )
 LIBRARY_OPEN = "Bibliothèque ouverte au public"
 
-PUBLIC_SERVICE = CsvSpec(
-    "derived-2020/acces_point_phys_service_publique.csv", ",",
-    {"CODE_INSEE": "code", "ACCES_SERVICE_PUBLIC": "a_service_public"},
-    numeric=("a_service_public",), min_rows=30_000, extra={"flag": True},
+FRANCE_SERVICES = CsvSpec(
+    "services/france-services-2023.csv", ",",
+    {"id_fs": "id", "insee_com": "code", "lib_com": "commune", "itinerance": "itinerance",
+     "format_fs_anct": "format"},
+    min_rows=2_000, required=("id", "code", "itinerance", "format"),
+    extra={"values": {"itinerance": ("Oui", "Non"), "format": ("Lieu fixe", "Antenne", "Multi-sites", "Mobile")}},
 )
+# Sites counted in their commune: every format but the buses, whose address is
+# only their base (the stops are not listed). See read_france_services.
+FRANCE_SERVICES_MOBILE = "Mobile"
 
 POSTAL = CsvSpec(
     "laposte/laposte_hexasmal.csv", ";",
@@ -331,7 +337,7 @@ SHA256SUMS = "SHA256SUMS"
 
 CSV_SPECS: tuple[CsvSpec, ...] = (
     ARCEP_DEBIT, POPULATIONS, CENSUS, POVERTY, MOBILE, JOB_SEEKERS, RSA, LIBRARIES,
-    PUBLIC_SERVICE, POSTAL, COG_COMMUNES, MOVEMENTS, DEPARTEMENTS, REGIONS,
+    FRANCE_SERVICES, POSTAL, COG_COMMUNES, MOVEMENTS, DEPARTEMENTS, REGIONS,
 )
 
 
@@ -398,6 +404,72 @@ def read_libraries(root: Path, spec: CsvSpec = LIBRARIES) -> pl.DataFrame:
         df.filter(pl.col("type_adresse") == LIBRARY_OPEN)
         .group_by("code", maintain_order=True)
         .agg(pl.len().cast(pl.Int64).alias("bibliotheques"))
+    )
+
+
+def record_lines(path: Path, separator: str) -> list[int]:
+    """1-based file line where each data record starts (quoted fields may span several lines)."""
+    import csv
+
+    starts, previous = [], 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter=separator)
+        for record in reader:
+            if record:
+                starts.append(previous + 1)
+            previous = reader.line_num
+    return starts[1:]  # the header is not a data record
+
+
+def read_france_services(root: Path, spec: CsvSpec = FRANCE_SERVICES) -> pl.DataFrame:
+    """France Services sites (ANCT, mid-2023), one row per site: ``id, code, commune, itinerance, format``.
+
+    ``itinerance`` is True when the site also holds itinerant sessions; ``format``
+    is the ANCT format (``Lieu fixe``, ``Antenne``, ``Multi-sites``, ``Mobile``).
+    Some comments span several lines, so error messages give the line where the
+    record starts in the file, not its rank.
+    """
+    path = root / spec.relpath
+    df = _read_raw(root, spec)
+    starts = record_lines(path, spec.separator)
+
+    def line_of(i: int) -> int:
+        return starts[i] if len(starts) == df.height else _line_of(i, spec)
+
+    _check_required(df, spec, root, line_of)
+    check_codes(df, "code", path, line_of)
+    for col, allowed in spec.extra["values"].items():
+        bad = df.with_row_index("_i").filter(~pl.col(col).is_in(list(allowed)))
+        if bad.height:
+            raise DataError(
+                path,
+                f"valeur « {bad[col][0]} » inattendue dans la colonne « {_source_name(spec, col)} » à la ligne "
+                f"{line_of(bad['_i'][0])} (valeurs attendues : {', '.join(allowed)} ; "
+                f"{bad.height} valeur(s) inattendue(s) en tout).",
+            )
+    dup = df.with_row_index("_i").filter(pl.col("id").is_duplicated())
+    if dup.height:
+        raise DataError(
+            path,
+            f"l'identifiant de site « {dup['id'][0]} » apparaît plusieurs fois (lignes "
+            f"{', '.join(str(line_of(i)) for i in dup['_i'].to_list()[:5])}).",
+        )
+    return df.with_columns(pl.col("itinerance") == "Oui")
+
+
+def france_services_per_commune(sites: pl.DataFrame) -> pl.DataFrame:
+    """Sites receiving the public at their address, counted per commune code: ``code, france_services``.
+
+    A fixed site (``Lieu fixe``), an ``Antenne`` or a ``Multi-sites`` principal
+    site counts in its commune, even when it also holds itinerant sessions
+    elsewhere (``itinerance``): its address is a place open to the public. A
+    ``Mobile`` site (bus) is not counted: its address is the base of the bus and
+    the communes where it stops are not listed.
+    """
+    return (
+        sites.filter(pl.col("format") != FRANCE_SERVICES_MOBILE)
+        .group_by("code", maintain_order=True)
+        .agg(pl.len().cast(pl.Int64).alias("france_services"))
     )
 
 
