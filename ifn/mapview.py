@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import folium
 import numpy as np
@@ -35,8 +36,13 @@ PRECISION = 5
 # Régions, départements and EPCI of the whole country: 4 decimals (about 10 m, far below a pixel at the zoom
 # levels of a national view); a vertex shared by two neighbours is rounded the same way on both sides.
 NATIONAL_PRECISION = 4
-LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
-LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+# Leaflet: served by the app itself (static/leaflet-1.9.3, Streamlit static serving) so that the maps need
+# no third-party script host; the downloadable standalone page points to the public CDN instead.
+LEAFLET_VERSION = "1.9.3"
+LEAFLET_CDN = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/"
+LEAFLET_APP = f"/app/static/leaflet-{LEAFLET_VERSION}/"
+LEAFLET_JS = LEAFLET_CDN + "leaflet.js"
+LEAFLET_CSS = LEAFLET_CDN + "leaflet.css"
 AREA_COLUMNS = {"departement": "dep", "epci": "epci", "region": "reg"}
 
 
@@ -60,16 +66,17 @@ def round_geometries(geoms: np.ndarray, decimals: int = PRECISION) -> np.ndarray
     return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
 
 
-def score_text(value: float | None, missing: str) -> str:
-    return f"IFN {fr_number(value)}/10" if value is not None else missing
+def score_text(value: float | None, missing: str, suffix: str = "/10") -> str:
+    return f"IFN {fr_number(value)}{suffix}" if value is not None else missing
 
 
 def feature_collection(gdf, table: pl.DataFrame, classes: Classes, value: str = "ifn",
-                       decimals: int = PRECISION) -> dict:
+                       decimals: int = PRECISION, suffix: str = "/10") -> dict:
     """GeoJSON dict of the units of ``table`` (``code, nom, <value>``) on ``gdf`` (``code, geometry``).
 
     Properties: ``code``, ``nom`` and ``texte`` (HTML-escaped), ``couleur``. Units without geometry are dropped.
-    Coordinates are rounded to ``decimals`` (see ``NATIONAL_PRECISION`` for the national views).
+    Coordinates are rounded to ``decimals`` (see ``NATIONAL_PRECISION`` for the national views); ``suffix``
+    follows the score in the tooltip (``/10``, or `` (base 100)`` for base-100 scores).
     """
     codes = table["code"].to_list()
     names = table["nom"].to_list()
@@ -88,7 +95,7 @@ def feature_collection(gdf, table: pl.DataFrame, classes: Classes, value: str = 
         features.append({
             "type": "Feature",
             "properties": {"code": code, "nom": html.escape(str(name)),
-                           "texte": html.escape(score_text(v, classes.missing_label)), "couleur": colour},
+                           "texte": html.escape(score_text(v, classes.missing_label, suffix)), "couleur": colour},
             "geometry": geom.__geo_interface__,
         })
     fc = {"type": "FeatureCollection", "features": features}
@@ -161,16 +168,23 @@ class ChoroplethLayer(folium.GeoJson):
         return [[south, west], [north, east]]
 
 
+def leaflet_base(base_url_path: str = "") -> str:
+    """Where the app serves Leaflet, under Streamlit's ``server.baseUrlPath`` (e.g. ``ifn`` → ``/ifn/app/…``)."""
+    prefix = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
+    return prefix + LEAFLET_APP
+
+
 def build_map(fc: dict, classes: Classes, title: str, frame: tuple[float, float, float, float] | None = None,
-              selected: str | None = None, height: int = 560) -> folium.Map:
+              selected: str | None = None, height: int = 560, leaflet: str = LEAFLET_CDN) -> folium.Map:
     """Folium map of ``fc`` (from ``feature_collection``) with tooltip, legend and framing.
 
-    ``frame`` overrides the framing (west, south, east, north), e.g. a DROM box; ``selected`` is outlined.
+    ``frame`` overrides the framing (west, south, east, north), e.g. a DROM box; ``selected`` is outlined;
+    ``leaflet`` is the folder URL of ``leaflet.js`` and ``leaflet.css`` (see ``leaflet_base``).
     """
     fmap = folium.Map(control_scale=True, height=height, prefer_canvas=True)
     # Only Leaflet is needed (no markers, no bootstrap): fewer scripts for the browser to fetch.
-    fmap.default_js = [("leaflet", LEAFLET_JS)]
-    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
+    fmap.default_js = [("leaflet", leaflet + "leaflet.js")]
+    fmap.default_css = [("leaflet_css", leaflet + "leaflet.css")]
     box = frame or bounds(fc)
     if box:
         west, south, east, north = box
@@ -189,8 +203,12 @@ def build_map(fc: dict, classes: Classes, title: str, frame: tuple[float, float,
 
 
 def standalone_html(fmap: folium.Map) -> bytes:
-    """The map as a self-contained HTML page (scripts from CDNs, data inline)."""
-    return fmap.get_root().render().encode("utf-8")
+    """The map as a self-contained HTML page (Leaflet from its public CDN, data inline), to open from disk."""
+    page = fmap.get_root().render()
+    for name in ("leaflet.js", "leaflet.css"):
+        # the app's own copy (any baseUrlPath prefix) → the CDN, which a file opened from disk can reach
+        page = re.sub(r'"[^"]*' + re.escape(LEAFLET_APP + name) + '"', f'"{LEAFLET_CDN}{name}"', page)
+    return page.encode("utf-8")
 
 
 def clicked_code(returned: dict | None) -> str | None:

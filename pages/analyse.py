@@ -15,6 +15,7 @@ from ifn import sensitivity as sens
 from ifn.catalogue import load_catalogue
 from ifn.classify import classify, fr_number
 from ifn.errors import IFNError, InputError
+from ifn.mapview import build_map, feature_collection, precision
 from ifn.normalise import METHODS
 from ifn.presets import dump_preset, read_preset
 from ifn.score import SCORE_LEVELS, ScoreOptions
@@ -256,11 +257,12 @@ with col_map:
     if level == "commune" and territory == ALL:
         st.info("Choisissez un département dans « Territoire affiché » pour la carte des communes.")
     else:
-        from ui.analyse_map import choropleth
-
         map_classes = classify(new["ifn"], "quantiles" if options.method == "base100" else "equal", 5)
-        fmap = choropleth(data.geometries(level), new.select("code", "nom", "ifn"), map_classes)
-        st.iframe(fmap.get_root().render(), height=540)  # HTML built from the cache only
+        fc = feature_collection(data.geometries(level), new.select("code", "nom", "ifn"), map_classes,
+                                decimals=precision(level), suffix=" (base 100)" if options.method == "base100" else "/10")
+        fmap = build_map(fc, map_classes, f"IFN (vos réglages) — {LEVEL_LABELS[level]}", height=520,
+                         leaflet=data.leaflet_url())
+        st.iframe(fmap.get_root().render(), height=540)  # HTML built from the cache only (names escaped)
 
 tab_hist, tab_sens = st.tabs(["Histogramme des scores", "Sensibilité"])
 with tab_hist:

@@ -118,3 +118,28 @@ def test_national_views_use_four_decimals_and_carry_their_bbox():
     assert bounds(fc) == (1.1235, 45.0, 3.9877, 46.0)
     layer = ChoroplethLayer(fc)
     assert layer._get_self_bounds() == [[45.0, 1.1235], [46.0, 3.9877]]
+
+
+def test_app_serves_leaflet_and_the_download_points_to_the_cdn(gdf, table):
+    from pathlib import Path
+
+    from ifn.mapview import LEAFLET_APP, leaflet_base
+
+    assert leaflet_base("") == "/app/static/leaflet-1.9.3/"
+    assert leaflet_base("/ifn/") == "/ifn/app/static/leaflet-1.9.3/"
+    static = Path(__file__).resolve().parents[1] / "static" / "leaflet-1.9.3"
+    assert (static / "leaflet.js").is_file() and (static / "leaflet.css").is_file()
+    classes = classify(table["ifn"], "equal")
+    fmap = build_map(feature_collection(gdf, table, classes), classes, "IFN", leaflet=leaflet_base("ifn"))
+    in_app = fmap.get_root().render()
+    assert '"/ifn/app/static/leaflet-1.9.3/leaflet.js"' in in_app and "cdn.jsdelivr" not in in_app
+    page = standalone_html(fmap).decode("utf-8")
+    assert LEAFLET_APP not in page
+    assert '"https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"' in page
+    assert '"https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"' in page
+
+
+def test_base100_tooltip_suffix(gdf, table):
+    classes = classify(table["ifn"], "quantiles")
+    fc = feature_collection(gdf, table, classes, suffix=" (base 100)")
+    assert [f["properties"]["texte"] for f in fc["features"]] == ["IFN 9,5 (base 100)", "Données insuffisantes"]

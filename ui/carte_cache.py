@@ -104,4 +104,4 @@ def folium_map(variant: str, level: str, area: tuple[str, str] | None, method: s
     between sessions or runs is drawn empty the second time.
     """
     v = view(variant, level, area, method)
-    return build_map(v.geojson, v.classes, v.title, frame=frame, selected=selected)
+    return build_map(v.geojson, v.classes, v.title, frame=frame, selected=selected, leaflet=data.leaflet_url())

@@ -57,6 +57,13 @@ def geometries(level: str, simplified: bool = True):
     return cache.load_geometries(level, simplified=simplified)
 
 
+def leaflet_url() -> str:
+    """Folder URL of the app's own Leaflet copy (static serving, under ``server.baseUrlPath``)."""
+    from ifn.mapview import leaflet_base
+
+    return leaflet_base(st.get_option("server.baseUrlPath") or "")
+
+
 @st.cache_resource(max_entries=1)
 def report() -> dict:
     """The reconciliation report."""
