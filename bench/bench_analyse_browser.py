@@ -7,8 +7,8 @@ Complements ``bench_analyse.py`` (server-side computation only): here the clock 
 - map: a new map document is drawn in the map frame (Leaflet vector layer).
 
 Cases: the national EPCI view (the page's default) and the communes of one département (``--dep``), each
-after a weight change (poverty weight 1 → 2, then back). Leaflet comes from the vendored copy of the browser
-tests; tiles are refused (no internet). Usage: ``python bench/bench_analyse_browser.py [--repeat 3] [--dep 29]``.
+after a weight change (poverty weight 1 → 2, then back). Leaflet is served by the app (static/); map
+tiles are refused (no internet). Usage: ``python bench/bench_analyse_browser.py [--repeat 3] [--dep 29]``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Benchmark of the map page in a real headless Chromium against ``streamlit run`` on loopback (prints figures).
 
 Needs the cache (``python -m ifn build``), Debian's ``/usr/bin/chromium`` and the ``playwright`` package.
-Leaflet is served from the vendored copy of the browser tests (this machine has no internet); map tiles
-are refused, so the figures are those of the page and its data, not of a tile server.
+Leaflet is served by the app itself (static/leaflet-1.9.3); map tiles are refused (this machine has no
+internet), so the figures are those of the page and its data, not of a tile server.
 
 Measured, from ``page.goto`` or from the user's action until the map is drawn (a Leaflet vector layer in
 the map iframe), the script run is over (no "running" indicator) and the expected text is shown:
