@@ -248,7 +248,8 @@ def explorer() -> None:
                 pl.col("nom").alias("Territoire"), pl.col("code").alias("Code"), pl.col("ifn").round(1).alias("IFN"),
                 pl.Series("Classe", view.classes.label(view.table["ifn"])),
             ).sort("IFN", descending=True, nulls_last=True)
-            st.dataframe(shown, hide_index=True, key="carte_tableau")
+            st.dataframe(shown, hide_index=True, key="carte_tableau",
+                         column_config={"IFN": st.column_config.NumberColumn("IFN", format="localized")})
     _exports(view, fmap)
     _compare(tables, state)
 
