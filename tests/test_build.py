@@ -20,8 +20,9 @@ def test_real_cache_contract(built_cache):
     assert communes.height == 34968
     assert communes["code"].is_unique().all()
     expected = ["code", "nom", "dep", "dep_nom", "reg", "reg_nom", "epci", "epci_nom", "population", "codes_postaux",
-                *build.INDICATOR_COLUMNS, "thd_locaux", "thd_eligibles", "nb_bibliotheques"]
+                *build.INDICATOR_COLUMNS, "thd_locaux", "thd_eligibles", "nb_bibliotheques", "nb_france_services"]
     assert communes.columns == expected
+    assert communes.schema["nb_france_services"] == pl.Int64
     libraries = dict(communes.select("code", "nb_bibliotheques").iter_rows())
     # Libraries open to the public, counted in the directory by hand (grep on the INSEE column):
     # Lille 59350: 10 + Hellemmes 59298 (associated in 1977): 2 + Lomme 59355 (associated in 2000): 1;
@@ -30,6 +31,22 @@ def test_real_cache_contract(built_cache):
     assert [libraries[c] for c in ("59350", "01033", "45155", "01001")] == [13, 4, 2, 0]
     no_library = dict(communes.select("code", "bibliotheque").iter_rows())
     assert [no_library[c] for c in ("59350", "01001")] == [0.0, 100.0]
+    sites = dict(communes.select("code", "nb_france_services").iter_rows())
+    # France Services sites counted in the ANCT file by hand (insee_com column), buses (format Mobile) left out:
+    # Valserhône 01033: 1; Guise 02361: 1 fixed + 1 bus; Moulins 03190: 1 multi-site + 1 bus;
+    # Saint-Joseph (La Réunion) 97412: 2; Marseille 13055: 1 + 10 in its arrondissements (13202 ×2, 13203,
+    # 13210, 13211, 13213, 13214 ×2, 13215, 13216; the EPISEC bus of 13213 left out); Paris 75056: 8 in its
+    # arrondissements (75112 ×2, 75115, 75118 ×3, 75120 ×2; the "Mairie mobile" of 75104 left out);
+    # Lyon 69123: 69388 ×2 + 69389 ×2 (the Pimms bus of 69123 left out); Mansle 16206: 1 (commune nouvelle
+    # Mansle-les-Fontaines in 2023, same code); L'Abergement-Clémenciat 01001: none.
+    codes = ("01033", "02361", "03190", "97412", "13055", "75056", "69123", "16206", "01001")
+    assert [sites[c] for c in codes] == [1, 1, 1, 2, 11, 8, 4, 1, 0]
+    no_service = dict(communes.select("code", "service_public").iter_rows())
+    assert [no_service[c] for c in ("02361", "69123", "01001")] == [0.0, 0.0, 100.0]
+    # 2,707 sites, 144 buses, 2 sites in Saint-Martin (97801, outside the index) → 2,561 sites in 2,425 communes
+    assert int(communes["nb_france_services"].sum()) == 2561
+    assert int((communes["nb_france_services"] > 0).sum()) == 2425
+    assert int((communes["service_public"] == 0).sum()) == 2425
     row = communes.filter(pl.col("code") == "67017").row(0, named=True)
     # ARCEP: 148 premises, 138 eligible ≥ 30 Mbit/s → 100·(1 − 138/148)
     assert row["thd"] == pytest.approx(100 * (1 - 138 / 148))
@@ -53,6 +70,19 @@ def test_merged_commune_gets_dissolved_geometry(built_cache):
     report = cache.load_report(built_cache)
     assert report["sources"]["contours"]["codes_communes_2020_absentes"] == ["14666"]
     assert report["sources"]["contours"]["fusions"] == 390
+
+
+def test_france_services_reconciliation_report(built_cache):
+    entry = cache.load_report(built_cache)["sources"]["france_services"]
+    assert entry["source"] == "services/france-services-2023.csv"
+    assert (entry["sites_lus"], entry["sites_mobiles_non_comptes"]) == (2707, 144)
+    # 2,438 distinct commune codes of fixed sites (COG 2023): 2,423 in the 2020 universe, 14 municipal
+    # arrondissements of Paris, Lyon, Marseille, Saint-Martin outside the index, none merged or unmatched
+    assert entry["lignes"] == 2438
+    assert (entry["identiques"], entry["arrondissements"], entry["fusions"]) == (2423, 14, 0)
+    assert entry["codes_hors_champ"] == ["97801"]
+    assert entry["non_apparies"] == 0 and entry["codes_non_apparies"] == []
+    assert entry["communes_2020_absentes"] == 34968 - 2425
 
 
 def test_simplified_levels_are_valid_coverages(built_cache):
@@ -124,6 +154,8 @@ BROKEN = [
     ("wrong separator", "insee/Communes.csv", _wrong_separator, r"Communes\.csv.*séparateur attendu est « ; »"),
     ("renamed column", "insee/Communes.csv", _rename_column, r"Communes\.csv.*PMUN"),
     ("lost leading zero", "insee/Communes.csv", _lose_zero, r"Communes\.csv.*« 1001 ».*zéro initial"),
+    ("unknown France Services format", "services/france-services-2023.csv",
+     lambda d: d.replace(b'"Lieu fixe"', b'"Fixe"', 1), r"france-services-2023\.csv.*« Fixe ».*format_fs_anct.*ligne 2 "),
     ("geojson that is not", "geo/communes/communes-01-ain.geojson", lambda d: b"code;nom\n01001;A\n", r"communes-01-ain\.geojson.*GeoJSON"),
 ]
 

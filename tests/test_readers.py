@@ -157,3 +157,77 @@ def test_libraries_counted_per_commune_without_administrative_addresses(tmp_path
     write(tmp_path, readers.LIBRARIES.relpath, header + "\r\n" + "\r\n".join(rows) + "\r\n")
     df = readers.read_libraries(tmp_path, small(readers.LIBRARIES))
     assert dict(df.iter_rows()) == {"60093": 2, "01053": 1}
+
+
+# ----------------------------------------------------------------------------- France Services (ANCT, 2023)
+FS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "france-services-2023-sample.csv"
+
+
+def fs_bundle(root: Path, transform=lambda data: data) -> Path:
+    """The sample of real France Services records (CRLF, quoted, one comment over 4 lines) in a bundle."""
+    target = root / readers.FRANCE_SERVICES.relpath
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(transform(FS_FIXTURE.read_bytes()))
+    return target
+
+
+def test_france_services_sample_parsed_and_counted(tmp_path):
+    fs_bundle(tmp_path)
+    sites = readers.read_france_services(tmp_path, small(readers.FRANCE_SERVICES))
+    # 10 records on 13 data lines: the comment of the Sud Sarthe site (id 426) spans 4 lines
+    assert sites["id"].to_list() == ["1", "3", "1877", "8", "2331", "99", "426", "437", "941", "1684"]
+    assert sites["code"].to_list() == ["01033", "02361", "02361", "03190", "03190", "15141", "72176",
+                                       "75118", "75118", "97801"]
+    assert sites["itinerance"].to_list() == [False, True, False, True, True, False, False, False, False, False]
+    assert sites["format"].to_list() == ["Lieu fixe", "Mobile", "Lieu fixe", "Mobile", "Multi-sites", "Antenne",
+                                         "Lieu fixe", "Lieu fixe", "Lieu fixe", "Lieu fixe"]
+    # the two buses (Guise 02361, Moulins 03190) are not counted; the Moulins multi-site place is,
+    # although it also holds itinerant sessions; the antenna counts in its own commune
+    counts = readers.france_services_per_commune(sites)
+    assert dict(counts.iter_rows()) == {
+        "01033": 1, "02361": 1, "03190": 1, "15141": 1, "72176": 1, "75118": 2, "97801": 1,
+    }
+    assert counts["france_services"].dtype == pl.Int64
+
+
+def test_france_services_record_lines_follow_multiline_fields(tmp_path):
+    path = fs_bundle(tmp_path)
+    # header on line 1; the record of id 426 covers lines 8–11
+    assert readers.record_lines(path, ",") == [2, 3, 4, 5, 6, 7, 8, 12, 13, 14]
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        # the Paris 18e Nord-Est record starts on line 12 (after the 4-line record), not row 11 + 1
+        (b'"Lieu fixe"\r\n"941"', b'"Fixe"\r\n"941"', r"france-services-2023\.csv.*« Fixe ».*format_fs_anct.*ligne 12"),
+        (b'"Non","Site principal",,"Espace labellis\xc3\xa9 01/01/2020","Lieu fixe"\r\n"3"',
+         b'"Peut-\xc3\xaatre","Site principal",,"Espace labellis\xc3\xa9 01/01/2020","Lieu fixe"\r\n"3"',
+         r"« Peut-être ».*itinerance.*ligne 2.*Oui, Non"),
+        (b',"01033","01200"', b',"1033","01200"', r"« 1033 ».*ligne 2.*zéro initial"),
+        (b'"941","75"', b',"75"', r"valeur manquante.*« id_fs ».*ligne 13"),
+        (b'"1684","978"', b'"437","978"', r"identifiant de site « 437 ».*lignes 12, 14"),
+        (b'"insee_com"', b'"code_insee"', r"absente.*insee_com"),
+    ],
+    ids=["unknown format", "unknown itinerance", "lost zero", "missing id", "duplicate id", "renamed column"],
+)
+def test_france_services_errors_name_file_line_value(tmp_path, old, new, message):
+    def transform(data: bytes) -> bytes:
+        assert old in data
+        return data.replace(old, new, 1)
+
+    fs_bundle(tmp_path, transform)
+    with pytest.raises(DataError, match=message):
+        readers.read_france_services(tmp_path, small(readers.FRANCE_SERVICES))
+
+
+def test_france_services_too_few_sites_is_truncation(tmp_path):
+    fs_bundle(tmp_path)
+    with pytest.raises(DataError, match="10 ligne.*2000.*tronqué"):
+        readers.read_france_services(tmp_path)
+
+
+def test_bundle_requires_france_services_not_the_derived_public_service_file(tmp_path):
+    missing = readers.missing_files(tmp_path)
+    assert "services/france-services-2023.csv" in missing
+    assert "derived-2020/acces_point_phys_service_publique.csv" not in missing

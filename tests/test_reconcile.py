@@ -73,3 +73,29 @@ def test_weighted_mean_by_population_and_fallback():
     out = df.group_by("code").agg(reconcile.weighted_mean("x")).sort("code")
     # A: (10*300 + 40*100) / 400 = 17.5 ; the null value's weight is ignored. B: no weight → plain mean 6.
     assert out["x"].to_list() == [17.5, 6.0]
+
+
+def test_france_services_sample_reconciled_and_reported(tmp_path):
+    """The real-format sample through a hand-made 2020 universe: nothing dropped silently."""
+    import dataclasses
+    from pathlib import Path
+
+    from ifn import readers
+
+    sample = Path(__file__).resolve().parent / "fixtures" / "france-services-2023-sample.csv"
+    target = tmp_path / readers.FRANCE_SERVICES.relpath
+    target.parent.mkdir(parents=True)
+    target.write_bytes(sample.read_bytes())
+    spec = dataclasses.replace(readers.FRANCE_SERVICES, min_rows=1)
+    counts = readers.france_services_per_commune(readers.read_france_services(tmp_path, spec))
+    # 72176 (Le Lude) left out of the universe on purpose: it must be reported, not lost
+    universe = pl.Series(["01033", "02361", "03190", "15141", "75056", "01001"])
+    cog = pl.DataFrame({"typecom": ["ARM"], "code": ["75118"], "nom": ["Paris 18e"], "parent": ["75056"]})
+    r = reconcile.make_resolver(universe, cog, MOVES.clear())
+    frame, entry = reconcile.attach_codes(counts, r, readers.FRANCE_SERVICES.relpath)
+    assert entry["lignes"] == 7
+    assert (entry["identiques"], entry["arrondissements"], entry["fusions"]) == (4, 1, 0)
+    assert entry["codes_hors_champ"] == ["97801"] and entry["codes_non_apparies"] == ["72176"]
+    assert entry["codes_communes_2020_absentes"] == ["01001"]
+    per_commune = frame.group_by("code").agg(pl.col("france_services").sum()).sort("code")
+    assert per_commune.rows() == [("01033", 1), ("02361", 1), ("03190", 1), ("15141", 1), ("75056", 2)]
