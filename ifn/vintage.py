@@ -10,7 +10,7 @@ SOURCES: tuple[tuple[str, str], ...] = (
     ("Âge, diplômes, ménages", "INSEE, recensement de la population 2017"),
     ("Taux de pauvreté", "INSEE, Filosofi 2017 (publié pour 16 % des communes seulement)"),
     ("Demandeurs d'emploi, RSA", "Pôle emploi 2019, CNAF (communes de 5 000 habitants et plus)"),
-    ("Bibliothèques, points de service public", "Ministère de la Culture 2019, liste France Services / MSAP 2020"),
+    ("Bibliothèques, points de service public", "Ministère de la Culture 2019 ; ANCT, sites France Services mi-2023"),
     ("Populations", "INSEE, populations légales millésime 2017"),
     ("Codes postaux", "La Poste, base officielle des codes postaux 2020"),
 )
