@@ -40,6 +40,18 @@ def built_cache(bundle_dir):
     return settings
 
 
+@pytest.fixture
+def synthetic_cache(tmp_path, monkeypatch):
+    """A cache holding only the synthetic commune table of tests/test_score.py; returns its parent folder."""
+    from tests.test_score import synthetic_communes
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    synthetic_communes().write_parquet(cache / "communes.parquet")
+    monkeypatch.setenv("IFN_CACHE_DIR", str(cache))
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

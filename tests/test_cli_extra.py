@@ -19,7 +19,6 @@ from streamlit.testing.v1 import AppTest
 
 from ifn.cli import main
 from ifn.presets import CustomSpec
-from tests.test_score import synthetic_communes
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "analyse.py")
@@ -46,11 +45,8 @@ file = "taux.csv"
 
 
 @pytest.fixture
-def tiny(tmp_path, monkeypatch):
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    synthetic_communes().write_parquet(cache / "communes.parquet")
-    monkeypatch.setenv("IFN_CACHE_DIR", str(cache))
+def tiny(synthetic_cache):
+    tmp_path = synthetic_cache
     (tmp_path / "taux.csv").write_bytes(TINY_CSV)
     (tmp_path / "preset.toml").write_text(TINY_PRESET, encoding="utf-8")
     return tmp_path

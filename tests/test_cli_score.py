@@ -8,16 +8,7 @@ import polars as pl
 import pytest
 
 from ifn.cli import main
-from tests.test_score import synthetic_communes
 
-
-@pytest.fixture
-def synthetic_cache(tmp_path, monkeypatch):
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    synthetic_communes().write_parquet(cache / "communes.parquet")
-    monkeypatch.setenv("IFN_CACHE_DIR", str(cache))
-    return tmp_path
 
 
 def read_csv(path):
