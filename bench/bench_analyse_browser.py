@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, offline_routes, start_server  # noqa: E402
+from bench.browser_app import served_app  # noqa: E402
+from tests.browser.conftest import CHROMIUM, offline_routes  # noqa: E402
 
 DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane path"
 METRIC = "Unités qui changent de classe"
@@ -106,53 +107,42 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} absent : installez le paquet Debian chromium.")
         return 1
-    from playwright.sync_api import sync_playwright
+    with served_app() as (browser, base, _):
+        context = browser.new_context(viewport={"width": 1400, "height": 1200}, locale="fr-FR")
+        offline_routes(context)
+        page = context.new_page()
+        t0 = time.perf_counter()
+        page.goto(base + "/analyse")
+        _metric_box(page).wait_for(timeout=120_000)
+        while not _new_map_drawn(page):
+            page.wait_for_timeout(20)
+        print(f"Page d'analyse ouverte (EPCI, France entière, serveur froid) : {time.perf_counter() - t0:.2f} s")
 
-    port = free_port()
-    proc = start_server(port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1400, "height": 1200}, locale="fr-FR")
-            offline_routes(context)
-            page = context.new_page()
-            t0 = time.perf_counter()
-            page.goto(base + "/analyse")
-            _metric_box(page).wait_for(timeout=120_000)
-            while not _new_map_drawn(page):
-                page.wait_for_timeout(20)
-            print(f"Page d'analyse ouverte (EPCI, France entière, serveur froid) : {time.perf_counter() - t0:.2f} s")
+        def run_case(name: str) -> None:
+            rankings, maps = [], []
+            for _ in range(args.repeat):
+                r, m = apply_and_time(page, toggle_weight)
+                rankings.append(r)
+                maps.append(m)
+            print(f"[{name}] après un changement de poids :")
+            print(f"  classement affiché : {fmt(rankings)}")
+            print(f"  carte redessinée   : {fmt(maps)}")
 
-            def run_case(name: str) -> None:
-                rankings, maps = [], []
-                for _ in range(args.repeat):
-                    r, m = apply_and_time(page, toggle_weight)
-                    rankings.append(r)
-                    maps.append(m)
-                print(f"[{name}] après un changement de poids :")
-                print(f"  classement affiché : {fmt(rankings)}")
-                print(f"  carte redessinée   : {fmt(maps)}")
+        run_case("EPCI, France entière")
 
-            run_case("EPCI, France entière")
-
-            def to_communes(page):
-                _choose(page, "Niveau", "Communes")
-                _choose(page, "Territoire affiché", f"{args.dep} —")
-            _mark_old_map(page)
-            to_communes(page)
-            t0 = time.perf_counter()
-            page.get_by_role("button", name="Appliquer").click()
-            page.get_by_text(f"Résultat : Communes, {args.dep} —").wait_for(timeout=120_000)
-            while not _new_map_drawn(page):
-                page.wait_for_timeout(10)
-            print(f"Passage aux communes du département {args.dep} (préparation du niveau comprise) : "
-                  f"{time.perf_counter() - t0:.2f} s")
-            run_case(f"Communes du département {args.dep}")
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        def to_communes(page):
+            _choose(page, "Niveau", "Communes")
+            _choose(page, "Territoire affiché", f"{args.dep} —")
+        _mark_old_map(page)
+        to_communes(page)
+        t0 = time.perf_counter()
+        page.get_by_role("button", name="Appliquer").click()
+        page.get_by_text(f"Résultat : Communes, {args.dep} —").wait_for(timeout=120_000)
+        while not _new_map_drawn(page):
+            page.wait_for_timeout(10)
+        print(f"Passage aux communes du département {args.dep} (préparation du niveau comprise) : "
+              f"{time.perf_counter() - t0:.2f} s")
+        run_case(f"Communes du département {args.dep}")
     return 0
 
 

@@ -9,7 +9,6 @@ size of the simplified national layers with their coverage quality.
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import tempfile

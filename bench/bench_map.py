@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, offline_routes, start_server  # noqa: E402
+from bench.browser_app import served_app  # noqa: E402
+from tests.browser.conftest import CHROMIUM, offline_routes  # noqa: E402
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane path"
@@ -173,8 +174,6 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} absent : installez le paquet Debian chromium.")
         return 1
-    from playwright.sync_api import sync_playwright
-
     print("Taille des vues (calculée par ifn, GeoJSON envoyé au navigateur / page HTML de la carte) :")
     for name, geo, html in payload_sizes(args.dep, args.reg):
         print(f"  {name:<32} GeoJSON {geo:5.2f} Mo   HTML {html:5.2f} Mo")
@@ -189,57 +188,47 @@ def main(argv: list[str] | None = None) -> int:
         ("Lien partagé d'une commune (42218)", "/carte?carte=commune&niveau=commune&code=42218",
          "Saint-Étienne (Commune 42218)"),
     ]
-    port = free_port()
-    t0 = time.perf_counter()
-    proc = start_server(port)
-    base = f"http://127.0.0.1:{port}"
-    print(f"\nServeur prêt en {time.perf_counter() - t0:.2f} s ({base})")
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            s = Session(browser, base)
-            seconds, received = s.open("/carte", views[0][2])
-            s.close()
-            print(f"Premier affichage après démarrage (calcul des scores compris) : {seconds:.2f} s, "
-                  f"{received / 1e6:.2f} Mo reçus")
+    with served_app() as (browser, base, ready):
+        print(f"\nServeur prêt en {ready:.2f} s ({base})")
+        s = Session(browser, base)
+        seconds, received = s.open("/carte", views[0][2])
+        s.close()
+        print(f"Premier affichage après démarrage (calcul des scores compris) : {seconds:.2f} s, "
+              f"{received / 1e6:.2f} Mo reçus")
 
-            print("\nNouvelle session, serveur chaud (carte dessinée et exécution terminée) :")
-            for name, path, text in views:
-                times, sizes = [], []
-                for _ in range(args.repeat):
-                    s = Session(browser, base)
-                    seconds, received = s.open(path, text)
-                    times.append(seconds)
-                    sizes.append(received)
-                    s.close()
-                print(f"  {name:<36} {fmt(times)} ; {statistics.median(sizes) / 1e6:.2f} Mo reçus")
+        print("\nNouvelle session, serveur chaud (carte dessinée et exécution terminée) :")
+        for name, path, text in views:
+            times, sizes = [], []
+            for _ in range(args.repeat):
+                s = Session(browser, base)
+                seconds, received = s.open(path, text)
+                times.append(seconds)
+                sizes.append(received)
+                s.close()
+            print(f"  {name:<36} {fmt(times)} ; {statistics.median(sizes) / 1e6:.2f} Mo reçus")
 
-            print("\nDans une session (action → carte et fiche à jour) :")
-            actions = [
-                ("Niveau Départements → EPCI", "/carte", views[0][2], click_level("EPCI"),
-                 "EPCI : 1256 territoires affichés"),
-                ("Recherche « brest » → fiche de Brest", "/carte", views[0][2],
-                 choose_search("brest", "Brest (Commune 29)"), "Brest (Commune 29019)"),
-                ("Clic sur la carte (département) → communes", "/carte", views[0][2], click_map_centre,
-                 "Communes — "),
-                ("Clic sur la carte (commune) → fiche", f"/carte?carte=commune&niveau=departement&code={args.dep}",
-                 views[2][2], click_map_centre, "(Commune "),
-            ]
-            for name, path, text, action, expected in actions:
-                times, sizes = [], []
-                for _ in range(args.repeat):
-                    s = Session(browser, base)
-                    s.open(path, text)
-                    s.page.wait_for_timeout(1500)  # let Leaflet bind its handlers before a click
-                    seconds, received = s.act(action, expected)
-                    times.append(seconds)
-                    sizes.append(received)
-                    s.close()
-                print(f"  {name:<44} {fmt(times)} ; {statistics.median(sizes) / 1e6:.2f} Mo reçus")
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        print("\nDans une session (action → carte et fiche à jour) :")
+        actions = [
+            ("Niveau Départements → EPCI", "/carte", views[0][2], click_level("EPCI"),
+             "EPCI : 1256 territoires affichés"),
+            ("Recherche « brest » → fiche de Brest", "/carte", views[0][2],
+             choose_search("brest", "Brest (Commune 29)"), "Brest (Commune 29019)"),
+            ("Clic sur la carte (département) → communes", "/carte", views[0][2], click_map_centre,
+             "Communes — "),
+            ("Clic sur la carte (commune) → fiche", f"/carte?carte=commune&niveau=departement&code={args.dep}",
+             views[2][2], click_map_centre, "(Commune "),
+        ]
+        for name, path, text, action, expected in actions:
+            times, sizes = [], []
+            for _ in range(args.repeat):
+                s = Session(browser, base)
+                s.open(path, text)
+                s.page.wait_for_timeout(1500)  # let Leaflet bind its handlers before a click
+                seconds, received = s.act(action, expected)
+                times.append(seconds)
+                sizes.append(received)
+                s.close()
+            print(f"  {name:<44} {fmt(times)} ; {statistics.median(sizes) / 1e6:.2f} Mo reçus")
     return 0
 
 
