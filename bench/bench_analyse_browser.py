@@ -14,7 +14,6 @@ tiles are refused (no internet). Usage: ``python bench/bench_analyse_browser.py 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.browser_app import served_app  # noqa: E402
+from bench.browser_app import fmt, served_app  # noqa: E402
 from tests.browser.conftest import CHROMIUM, offline_routes  # noqa: E402
 
 DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane path"
@@ -93,10 +92,6 @@ def toggle_weight(page) -> None:
     box = page.get_by_label(WEIGHT)
     current = float(box.input_value().replace(",", "."))
     box.fill("1" if current == 2.0 else "2")
-
-
-def fmt(values: list[float]) -> str:
-    return f"médiane {statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f}, n={len(values)})"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-from bench.browser_app import served_app  # noqa: E402
+from bench.browser_app import fmt, served_app  # noqa: E402
 from tests.browser.conftest import CHROMIUM, offline_routes  # noqa: E402
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -159,10 +159,6 @@ def payload_sizes(dep: str, reg: str) -> list[tuple[str, float, float]]:
         html = build_map(fc, classes, "IFN", frame=None if area else METROPOLE).get_root().render()
         rows.append((name, len(json.dumps(fc, separators=(",", ":"))) / 1e6, len(html.encode()) / 1e6))
     return rows
-
-
-def fmt(times: list[float]) -> str:
-    return f"médiane {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f}, n={len(times)})"
 
 
 def main(argv: list[str] | None = None) -> int:
