@@ -58,6 +58,6 @@ def require_app() -> None:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # internal module moved: keep the automatic menu
         return
-    if PagesManager.uses_pages_directory:
+    if getattr(PagesManager, "uses_pages_directory", None):  # streamlit 1.67 internals; absent → nothing to do
         PagesManager.uses_pages_directory = False
         st.rerun()
