@@ -31,7 +31,7 @@ from ifn import sensitivity as sens  # noqa: E402
 from ifn.cache import load_communes, load_geometries  # noqa: E402
 from ifn.classify import classify  # noqa: E402
 from ifn.score import ScoreOptions, prepare_levels  # noqa: E402
-from ifn.mapview import build_map, feature_collection, precision  # noqa: E402
+from ifn.mapview import build_map, feature_collection  # noqa: E402
 
 NEW_WEIGHTS = {"thd": 1.0, "mobile": 0.0, "age65": 1.0, "diplome": 1.0, "pauvrete": 2.0, "rsa": 1.0}
 
@@ -59,9 +59,9 @@ def figures(compared):
     return sens.movers(compared)
 
 
-def map_html(gdf, new, level: str) -> int:
+def map_html(gdf, new) -> int:
     classes = classify(new["ifn"], "equal", 5)
-    fc = feature_collection(gdf, new.select("code", "nom", "ifn"), classes, decimals=precision(level))
+    fc = feature_collection(gdf, new.select("code", "nom", "ifn"), classes)
     return len(build_map(fc, classes, "IFN", height=520).get_root().render())
 
 
@@ -88,7 +88,7 @@ def main() -> None:
         t, _ = timed(lambda: sens.influence(prepared, level, NEW_WEIGHTS, codes=new["code"]), args.repeat)
         print(f"  influence des indicateurs (retrait un par un) : {t * 1000:.0f} ms")
         t_geo, gdf = timed(lambda: load_geometries(level, simplified=True), 1)
-        t, size = timed(lambda: map_html(gdf, new, level), max(1, args.repeat // 2))
+        t, size = timed(lambda: map_html(gdf, new), max(1, args.repeat // 2))
         print(f"  carte mise à jour (classes + folium + HTML {size / 1e6:.1f} Mo) : {t:.2f} s "
               f"(objectif ≤ {'2' if dep else '3'} s) ; chargement des contours, une fois : {t_geo:.2f} s")
     if args.apptest:

@@ -145,7 +145,7 @@ def payload_sizes(dep: str, reg: str) -> list[tuple[str, float, float]]:
     """(view, GeoJSON MB, HTML MB) of the views, computed by ``ifn`` as the page does."""
     from ifn.cache import load_communes, load_geometries
     from ifn.classify import classify
-    from ifn.mapview import METROPOLE, area_filter, build_map, feature_collection, precision
+    from ifn.mapview import METROPOLE, area_filter, build_map, feature_collection
     from ifn.score import ScoreOptions, score_all
 
     tables = score_all(load_communes(), ScoreOptions())
@@ -155,7 +155,7 @@ def payload_sizes(dep: str, reg: str) -> list[tuple[str, float, float]]:
                               (f"Communes de la région {reg}", "commune", ("region", reg))):
         classes = classify(tables[level]["ifn"], "equal")
         table = area_filter(tables[level], *area) if area else tables[level]
-        fc = feature_collection(load_geometries(level, simplified=True), table, classes, decimals=precision(level))
+        fc = feature_collection(load_geometries(level, simplified=True), table, classes)
         html = build_map(fc, classes, "IFN", frame=None if area else METROPOLE).get_root().render()
         rows.append((name, len(json.dumps(fc, separators=(",", ":"))) / 1e6, len(html.encode()) / 1e6))
     return rows

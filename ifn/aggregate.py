@@ -155,8 +155,6 @@ def _parts(communes: pl.DataFrame, poolings: list[Pooling], keys: list[str]) -> 
     )
 
 
-
-
 def _finish(communes: pl.DataFrame, sums: pl.DataFrame, level: str, poolings: list[Pooling]) -> pl.DataFrame:
     spec = LEVELS[level]
     out = sums.select("code", "nom", "population", *[e for p in poolings for e in _finalise(p)])

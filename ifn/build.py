@@ -148,6 +148,17 @@ def cache_files() -> list[str]:
 
 
 # --------------------------------------------------------------------------- tables
+def _join_presence(table: pl.DataFrame, places: pl.DataFrame, column: str, count: str, indicator: str) -> pl.DataFrame:
+    """Add ``count`` (places per 2020 commune, 0 when none) and ``indicator`` (0 with a place, else 100).
+
+    ``places``: reconciled rows ``code, <column>`` (a count per source code; merged codes are summed).
+    """
+    counts = places.group_by("code").agg(pl.col(column).sum().alias(count))
+    return table.join(counts, on="code", how="left").with_columns(pl.col(count).fill_null(0).cast(pl.Int64)).with_columns(
+        pl.when(pl.col(count) > 0).then(0.0).otherwise(100.0).alias(indicator)
+    )
+
+
 def commune_table(root: Path, progress: Progress = _noop) -> tuple[pl.DataFrame, dict, reconcile.CodeResolver]:
     """The commune table of the cache contract and the reconciliation report entries."""
     epci = readers.read_epci_composition(root)
@@ -185,12 +196,7 @@ def commune_table(root: Path, progress: Progress = _noop) -> tuple[pl.DataFrame,
     lib, report["bibliotheques"] = reconcile.attach_codes(
         readers.read_libraries(root), resolver, readers.LIBRARIES.relpath
     )
-    table = table.join(
-        lib.group_by("code").agg(pl.col("bibliotheques").sum().alias("nb_bibliotheques")), on="code", how="left"
-    ).with_columns(
-        pl.col("nb_bibliotheques").fill_null(0).cast(pl.Int64),
-        pl.when(pl.col("nb_bibliotheques").fill_null(0) > 0).then(0.0).otherwise(100.0).alias("bibliotheque"),
-    )
+    table = _join_presence(table, lib, "bibliotheques", "nb_bibliotheques", "bibliotheque")
 
     sites = readers.read_france_services(root)
     fs, entry = reconcile.attach_codes(
@@ -199,12 +205,7 @@ def commune_table(root: Path, progress: Progress = _noop) -> tuple[pl.DataFrame,
     entry["sites_lus"] = sites.height
     entry["sites_mobiles_non_comptes"] = int((sites["format"] == readers.FRANCE_SERVICES_MOBILE).sum())
     report["france_services"] = entry
-    table = table.join(
-        fs.group_by("code").agg(pl.col("france_services").sum().alias("nb_france_services")), on="code", how="left"
-    ).with_columns(
-        pl.col("nb_france_services").fill_null(0).cast(pl.Int64),
-        pl.when(pl.col("nb_france_services").fill_null(0) > 0).then(0.0).otherwise(100.0).alias("service_public"),
-    )
+    table = _join_presence(table, fs, "france_services", "nb_france_services", "service_public")
 
     progress(0.38, "Codes postaux (La Poste)")
     postal_src = readers.read_postal_codes(root)

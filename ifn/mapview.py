@@ -33,22 +33,12 @@ DROM = {
     "976": ("Mayotte", (45.01, -13.01, 45.3, -12.63)),
 }
 PRECISION = 5
-# Régions, départements and EPCI of the whole country: 4 decimals (about 10 m, far below a pixel at the zoom
-# levels of a national view); a vertex shared by two neighbours is rounded the same way on both sides.
-NATIONAL_PRECISION = 4
 # Leaflet: served by the app itself (static/leaflet-1.9.3, Streamlit static serving) so that the maps need
 # no third-party script host; the downloadable standalone page points to the public CDN instead.
 LEAFLET_VERSION = "1.9.3"
 LEAFLET_CDN = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/"
 LEAFLET_APP = f"/app/static/leaflet-{LEAFLET_VERSION}/"
-LEAFLET_JS = LEAFLET_CDN + "leaflet.js"
-LEAFLET_CSS = LEAFLET_CDN + "leaflet.css"
 AREA_COLUMNS = {"departement": "dep", "epci": "epci", "region": "reg"}
-
-
-def precision(level: str) -> int:
-    """Decimals of the coordinates sent to the browser for a map level."""
-    return PRECISION if level == "commune" else NATIONAL_PRECISION
 
 
 def area_filter(table: pl.DataFrame, area_level: str | None, area_code: str | None) -> pl.DataFrame:
@@ -66,6 +56,11 @@ def round_geometries(geoms: np.ndarray, decimals: int = PRECISION) -> np.ndarray
     return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
 
 
+def score_suffix(method: str) -> str:
+    """What follows a score in a tooltip: ``/10`` on the 1–10 scale, `` (base 100)`` for base-100 scores."""
+    return " (base 100)" if method == "base100" else "/10"
+
+
 def score_text(value: float | None, missing: str, suffix: str = "/10") -> str:
     return f"IFN {fr_number(value)}{suffix}" if value is not None else missing
 
@@ -75,8 +70,7 @@ def feature_collection(gdf, table: pl.DataFrame, classes: Classes, value: str = 
     """GeoJSON dict of the units of ``table`` (``code, nom, <value>``) on ``gdf`` (``code, geometry``).
 
     Properties: ``code``, ``nom`` and ``texte`` (HTML-escaped), ``couleur``. Units without geometry are dropped.
-    Coordinates are rounded to ``decimals`` (see ``NATIONAL_PRECISION`` for the national views); ``suffix``
-    follows the score in the tooltip (``/10``, or `` (base 100)`` for base-100 scores).
+    Coordinates are rounded to ``decimals``; ``suffix`` follows the score in the tooltip (``score_suffix``).
     """
     codes = table["code"].to_list()
     names = table["nom"].to_list()

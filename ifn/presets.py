@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +74,11 @@ class Preset:
 
     def custom(self, id: str) -> CustomSpec | None:
         return next((c for c in self.customs if c.id == id), None)
+
+    def weighted_missing(self, present: Collection[str]) -> list[CustomSpec]:
+        """User indicators the preset weights (> 0) whose values are not in ``present`` (ids at hand)."""
+        weights = self.options.weights or {}
+        return [c for c in self.customs if c.id not in present and weights.get(c.id, 0) > 0]
 
 
 def custom_spec(indicator: CustomIndicator | CustomSpec) -> CustomSpec:

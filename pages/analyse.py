@@ -15,7 +15,7 @@ from ifn import sensitivity as sens
 from ifn.catalogue import load_catalogue
 from ifn.classify import classify, fr_number
 from ifn.errors import IFNError, InputError
-from ifn.mapview import build_map, feature_collection, precision
+from ifn.mapview import build_map, feature_collection, score_suffix
 from ifn.normalise import METHODS
 from ifn.presets import dump_preset, read_preset
 from ifn.score import SCORE_LEVELS, ScoreOptions
@@ -92,8 +92,7 @@ with left.expander("Préréglage : charger un fichier de poids (TOML)"):
             loaded = read_preset(preset_file.getvalue(), tuple(c.id for c in customs))
             apply_preset(loaded.options)
             st.success(f"Préréglage « {preset_file.name} » chargé dans les réglages.")
-            absent = [c for c in loaded.customs if c.id not in {x.id for x in customs}
-                      and (loaded.options.weights or {}).get(c.id, 0) > 0]
+            absent = loaded.weighted_missing({c.id for c in customs})
             if absent:
                 st.warning("Le préréglage pondère des indicateurs personnels absents de votre session : "
                            + ", ".join(f"« {c.label} » (fichier « {c.file or '?'} »)" for c in absent)
@@ -259,7 +258,7 @@ with col_map:
     else:
         map_classes = classify(new["ifn"], "quantiles" if options.method == "base100" else "equal", 5)
         fc = feature_collection(data.geometries(level), new.select("code", "nom", "ifn"), map_classes,
-                                decimals=precision(level), suffix=" (base 100)" if options.method == "base100" else "/10")
+                                suffix=score_suffix(options.method))
         fmap = build_map(fc, map_classes, f"IFN (vos réglages) — {LEVEL_LABELS[level]}", height=520,
                          leaflet=data.leaflet_url())
         st.iframe(fmap.get_root().render(), height=540)  # HTML built from the cache only (names escaped)

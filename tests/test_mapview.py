@@ -98,20 +98,19 @@ def test_real_payload_sizes(built_cache):
     assert len(fc["features"]) == 24
 
 
-def test_national_views_use_four_decimals_and_carry_their_bbox():
+def test_rounded_coordinates_and_bbox():
     import geopandas as gpd
     import polars as pl
     from shapely.geometry import box
 
     from ifn.classify import classify
-    from ifn.mapview import ChoroplethLayer, bounds, feature_collection, precision
+    from ifn.mapview import ChoroplethLayer, bounds, feature_collection
 
     gdf = gpd.GeoDataFrame({"code": ["A", "B"]},
                            geometry=[box(1.123456, 45.0, 2.0, 46.000049), box(2.0, 45.0, 3.987654, 46.0)], crs=4326)
     table = pl.DataFrame({"code": ["A", "B"], "nom": ["a", "b"], "ifn": [2.0, 8.0]})
     classes = classify(table["ifn"], "equal")
-    assert (precision("epci"), precision("departement"), precision("region"), precision("commune")) == (4, 4, 4, 5)
-    fc = feature_collection(gdf, table, classes, decimals=precision("epci"))
+    fc = feature_collection(gdf, table, classes, decimals=4)
     xs = sorted({x for f in fc["features"] for x, _ in f["geometry"]["coordinates"][0]})
     assert xs == [1.1235, 2.0, 3.9877]
     assert fc["bbox"] == [1.1235, 45.0, 3.9877, 46.0]
@@ -141,5 +140,8 @@ def test_app_serves_leaflet_and_the_download_points_to_the_cdn(gdf, table):
 
 def test_base100_tooltip_suffix(gdf, table):
     classes = classify(table["ifn"], "quantiles")
-    fc = feature_collection(gdf, table, classes, suffix=" (base 100)")
+    from ifn.mapview import score_suffix
+
+    assert (score_suffix("base100"), score_suffix("rank")) == (" (base 100)", "/10")
+    fc = feature_collection(gdf, table, classes, suffix=score_suffix("base100"))
     assert [f["properties"]["texte"] for f in fc["features"]] == ["IFN 9,5 (base 100)", "Données insuffisantes"]

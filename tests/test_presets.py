@@ -135,3 +135,26 @@ CUSTOM_HEAD = b"[weights]\nthd = 1\nperso_a = 1\n"
 def test_custom_table_refusals_name_the_key(table, message):
     with pytest.raises(InputError, match=message):
         read_preset(table + CUSTOM_HEAD if table.startswith(b"custom =") else CUSTOM_HEAD + table)
+
+
+def test_weighted_missing_lists_only_weighted_absent_customs():
+    from ifn.presets import read_preset
+
+    text = b"""[weights]
+thd = 1.0
+mobile = 1.0
+age65 = 1.0
+perso_a = 2.0
+perso_b = 0.0
+
+[custom.perso_a]
+label = "A"
+direction = "plus_haut_plus_fragile"
+
+[custom.perso_b]
+label = "B"
+direction = "plus_haut_plus_fragile"
+"""
+    preset = read_preset(text)
+    assert [c.id for c in preset.weighted_missing(set())] == ["perso_a"]
+    assert preset.weighted_missing({"perso_a"}) == []

@@ -16,7 +16,7 @@ import streamlit as st
 
 from ifn.catalogue import load_catalogue
 from ifn.classify import Classes, classify
-from ifn.mapview import LEVEL_LABELS, area_filter, build_map, feature_collection, precision
+from ifn.mapview import LEVEL_LABELS, area_filter, build_map, feature_collection
 from ifn.score import ScoreOptions, score_all
 from ifn.search import build_index
 from ifn.territory import france_values
@@ -85,7 +85,7 @@ def _view(fingerprint: str, variant: str, level: str, area_level: str | None, ar
     tables = _scored(fingerprint, variant)
     classes = _classes(fingerprint, variant, level, method)
     table = area_filter(tables[level], area_level, area_code) if level == "commune" else tables[level]
-    fc = feature_collection(data.geometries(level), table, classes, decimals=precision(level))
+    fc = feature_collection(data.geometries(level), table, classes)
     title = f"IFN — {LEVEL_LABELS[level]}"
     return View(level, (area_level, area_code) if area_level else None, table, fc, classes, title)
 
