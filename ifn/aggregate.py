@@ -21,32 +21,10 @@ import numpy as np
 import polars as pl
 
 from ifn.impute import flag_column
+from ifn.levels import LEVELS
 
 
-@dataclass(frozen=True)
-class Level:
-    """How a level is keyed in the commune table."""
-
-    id: str
-    key: str | None
-    name: str | None
-    label: str
-
-
-LEVELS: dict[str, Level] = {
-    "commune": Level("commune", "code", "nom", "Commune"),
-    "epci": Level("epci", "epci", "epci_nom", "EPCI"),
-    "departement": Level("departement", "dep", "dep_nom", "Département"),
-    "region": Level("region", "reg", "reg_nom", "Région"),
-    "france": Level("france", None, None, "France"),
-}
-PARENTS: dict[str, tuple[str, ...]] = {
-    "commune": ("dep", "reg", "epci"),
-    "epci": ("dep", "reg"),
-    "departement": ("reg",),
-    "region": (),
-    "france": (),
-}
+PARENTS: dict[str, tuple[str, ...]] = {id: lv.parents for id, lv in LEVELS.items()}
 
 
 @dataclass(frozen=True)

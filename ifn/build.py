@@ -1,8 +1,11 @@
 """Build the derived cache from the open-data bundle.
 
-``build_cache`` reads every input (``ifn.readers``), reconciles the code
-vintages onto the COG 2020 universe (``ifn.reconcile``), computes the raw
-indicator values, dissolves and simplifies the geometries (``ifn.geometry``)
+``build_cache`` reads the COG 2026 commune universe (``ifn.sources.cog_2026``),
+then every source named by the indicator catalogue (``ifn/catalogue.toml``,
+``[sources.<id>]``: one module of ``ifn.sources`` each), reconciles each
+source's code vintage onto the 2026 communes (``ifn.reconcile``), joins the
+values each source gives per commune, dissolves and simplifies the 2024
+geometries into the 2026 communes and the levels above (``ifn.geometry``),
 and writes everything into a temporary folder that replaces the cache in one
 rename: an interrupted build never leaves a half-written cache.
 
@@ -15,6 +18,7 @@ not hashed again).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -29,26 +33,19 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-from ifn import geometry, readers, reconcile
+from ifn import geometry, readers, reconcile, sources
 from ifn.cache import LEVELS, SCHEMA_VERSION
+from ifn.catalogue import Catalogue, load_catalogue
 from ifn.config import SETTING_HINT, Settings, require_data_dir
 from ifn.errors import DataError
+from ifn.sources import cog_2026, geo_2024
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
-
-RATE_SOURCES = (
-    ("recensement", readers.CENSUS),
-    ("pauvrete", readers.POVERTY),
-    ("mobile", readers.MOBILE),
-    ("demandeurs_emploi", readers.JOB_SEEKERS),
-    ("rsa", readers.RSA),
-)
-INDICATOR_COLUMNS = (
-    "thd", "mobile", "age65", "diplome", "pauvrete",
-    "menseul", "fammono", "chomage", "rsa", "bibliotheque", "service_public",
-)
+IDENTITY_COLUMNS = ["code", "nom", "dep", "dep_nom", "reg", "reg_nom", "epci", "epci_nom", "population",
+                    "codes_postaux", "zone", "anciens_codes"]
+EQUAL_AREA_CRS = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global (equal-area): commune surfaces in km²
 
 
 @dataclass(frozen=True)
@@ -61,6 +58,31 @@ class CacheStatus:
 
 def _noop(fraction: float, message: str) -> None:
     return None
+
+
+def indicator_columns(catalogue: Catalogue | None = None) -> tuple[str, ...]:
+    """The raw indicator columns of the cache: every indicator of the catalogue."""
+    return (catalogue or load_catalogue()).ids
+
+
+def build_sources(catalogue: Catalogue | None = None) -> list:
+    """The catalogue sources the build reads, in catalogue order (COG and geometry apart)."""
+    catalogue = catalogue or load_catalogue()
+    used = {sid for ind in catalogue.indicators for sid in ind.source_ids}
+    return [src for src in catalogue.sources if src.id in used]
+
+
+def input_files(root: Path, catalogue: Catalogue | None = None) -> list[Path]:
+    """Every bundle file the build reads."""
+    files = cog_2026.files(root) + geo_2024.files(root)
+    for src in build_sources(catalogue):
+        files += sources.load(src.module).files(root)
+    seen, out = set(), []
+    for f in files:
+        if f not in seen:
+            seen.add(f)
+            out.append(f)
+    return out
 
 
 # --------------------------------------------------------------------------- checksums
@@ -76,8 +98,10 @@ def input_checksums(root: Path, previous: dict | None = None) -> dict[str, dict]
     """SHA-256, size and mtime of every input, reusing ``previous`` when size and mtime match."""
     previous = previous or {}
     out = {}
-    for path in readers.required_files(root):
+    for path in input_files(root):
         rel = path.relative_to(root).as_posix()
+        if path.is_dir():
+            raise DataError(path, "un dossier se trouve là où un fichier du jeu de données est attendu.")
         if not path.is_file():
             continue
         stat = path.stat()
@@ -89,9 +113,24 @@ def input_checksums(root: Path, previous: dict | None = None) -> dict[str, dict]
     return out
 
 
+def missing_files(root: Path) -> list[str]:
+    """Inputs the build needs, and files listed in the bundle's SHA256SUMS, that are absent."""
+    needed = [p.relative_to(root).as_posix() for p in input_files(root) if not p.is_file()]
+    listed = [rel for rel in readers.read_sha256sums(root) if not (root / rel).is_file()]
+    return sorted(set(needed) | set(listed))
+
+
 def check_bundle(root: Path) -> None:
-    """Raise a French DataError naming every expected input that is missing."""
-    missing = readers.missing_files(root)
+    """Raise a French DataError naming every expected input that is missing.
+
+    A file listed in the bundle's ``SHA256SUMS`` that is absent stops the build
+    too: a partial copy of the bundle would otherwise build with silent holes
+    (a département without outlines).
+    """
+    for path in input_files(root):
+        if path.is_dir():
+            raise DataError(path, "un dossier se trouve là où un fichier du jeu de données est attendu.")
+    missing = missing_files(root)
     if missing:
         raise DataError(
             root / missing[0],
@@ -102,14 +141,17 @@ def check_bundle(root: Path) -> None:
         )
 
 
-BUILD_MODULES = ("build.py", "readers.py", "reconcile.py", "geometry.py", "cache.py")
+BUILD_MODULES = ("build.py", "readers.py", "reconcile.py", "geometry.py", "cache.py", "catalogue.toml",
+                 "distances.py", "estimate.py")
 
 
 def code_fingerprint() -> str:
     """SHA-256 of the modules that shape the cache: a change of build code makes the cache stale."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in BUILD_MODULES:
+    names = [n for n in BUILD_MODULES if (here / n).exists()]
+    names += sorted(f"sources/{p.name}" for p in (here / "sources").glob("*.py"))
+    for name in names:
         digest.update(name.encode())
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:16]
@@ -141,133 +183,186 @@ def cache_status(settings: Settings) -> CacheStatus:
 
 
 def cache_files() -> list[str]:
-    names = ["manifest.json", "communes.parquet", "report.json"]
+    names = ["manifest.json", "communes.parquet", "report.json", "aliases.parquet"]
     for level in LEVELS:
         names += [f"geo_{level}.parquet", f"geo_{level}_simple.parquet"]
     return names
 
 
 # --------------------------------------------------------------------------- tables
-def _join_presence(table: pl.DataFrame, places: pl.DataFrame, column: str, count: str, indicator: str) -> pl.DataFrame:
-    """Add ``count`` (places per 2020 commune, 0 when none) and ``indicator`` (0 with a place, else 100).
+def universe(root: Path) -> tuple[pl.DataFrame, reconcile.CodeResolver]:
+    """The 2026 communes (identity columns) and the code resolver onto them."""
+    base = cog_2026.read(root)
+    resolver = reconcile.make_resolver(base["code"], cog_2026.read_sub_units(root), cog_2026.read_movements(root))
+    return base, resolver
 
-    ``places``: reconciled rows ``code, <column>`` (a count per source code; merged codes are summed).
+
+class Context:
+    """Values some sources need besides their own files, computed once on first use.
+
+    A source's ``to_communes`` (or ``build``) names what it needs as keyword
+    arguments: ``root``, ``resolver``, ``universe`` (the 2026 identity table),
+    ``communes_geo`` (2026 commune polygons, GeoDataFrame ``code, geometry``),
+    ``surfaces`` (``code, surface_km2``), ``centres`` (``code, lat, lon``: the
+    population-weighted centre of each commune).
     """
-    counts = places.group_by("code").agg(pl.col(column).sum().alias(count))
-    return table.join(counts, on="code", how="left").with_columns(pl.col(count).fill_null(0).cast(pl.Int64)).with_columns(
-        pl.when(pl.col(count) > 0).then(0.0).otherwise(100.0).alias(indicator)
-    )
+
+    def __init__(self, **makers: Callable[[], object]) -> None:
+        self._makers = makers
+        self._values: dict[str, object] = {}
+
+    def get(self, name: str) -> object:
+        if name not in self._values:
+            self._values[name] = self._makers[name]()
+        return self._values[name]
+
+    def kwargs_for(self, func: Callable) -> dict:
+        params = inspect.signature(func).parameters
+        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            return {name: self.get(name) for name in self._makers if name in ("root", "resolver", "universe")}
+        return {name: self.get(name) for name in params if name in self._makers}
 
 
-def commune_table(root: Path, progress: Progress = _noop) -> tuple[pl.DataFrame, dict, reconcile.CodeResolver]:
-    """The commune table of the cache contract and the reconciliation report entries."""
-    epci = readers.read_epci_composition(root)
-    resolver = reconcile.make_resolver(epci["code"], readers.read_cog_communes(root), readers.read_movements(root))
+def _source_values(module, src, resolver: reconcile.CodeResolver, context: Context) -> tuple[pl.DataFrame, dict]:
+    """One source's values per 2026 commune and its report entry."""
+    if hasattr(module, "build"):  # sources that are not keyed by commune code (points, polygons)
+        return module.build(**context.kwargs_for(module.build))
+    frame = module.read(context.get("root"))
+    mapped, entry = reconcile.attach_codes(frame, resolver, src.files or src.id, cog_date=src.cog_date)
+    values = module.to_communes(mapped, **context.kwargs_for(module.to_communes))
+    if hasattr(module, "report"):
+        entry.update(module.report(frame))
+    return values, entry
+
+
+def check_ranges(table: pl.DataFrame, catalogue: Catalogue, origin: dict[str, str]) -> None:
+    """Refuse raw values outside the range the catalogue allows, naming the source and the communes."""
+    for ind in catalogue.indicators:
+        if ind.range is None or ind.id not in table.columns:
+            continue
+        low, high = ind.range
+        bad = table.filter(pl.col(ind.id).is_not_null() & ((pl.col(ind.id) < low) | (pl.col(ind.id) > high)))
+        if bad.height:
+            shown = ", ".join(f"{c} ({v:.6g})" for c, v in bad.select("code", ind.id).head(5).iter_rows())
+            raise DataError(
+                origin.get(ind.id, ind.source),
+                f"valeur(s) de « {ind.label} » hors de l'intervalle admis [{low:g} ; {high:g}] pour "
+                f"{bad.height} commune(s) : {shown}.",
+            )
+
+
+def commune_table(root: Path, progress: Progress = _noop, geo: dict | None = None,
+                  catalogue: Catalogue | None = None) -> tuple[pl.DataFrame, dict, reconcile.CodeResolver]:
+    """The commune table of the cache contract and the reconciliation report entries.
+
+    ``geo`` is the output of ``geometry_tables`` (its full commune polygons and
+    surfaces feed the sources that need them); without it, those are computed here.
+    """
+    catalogue = catalogue or load_catalogue()
+    base, resolver = universe(root)
     report: dict[str, dict] = {}
-    progress(0.05, "Populations légales")
+    geo = geo or {}
 
-    pop_src = readers.read_populations(root)
-    pop, report["populations"] = reconcile.attach_codes(pop_src, resolver, readers.POPULATIONS.relpath)
-    weights = pop_src.select(pl.col("code").alias("code_source"), pl.col("population").alias("poids"))
-    table = epci.join(
-        pop.group_by("code").agg(pl.col("population").sum()), on="code", how="left"
-    )
+    def communes_geo():
+        if "communes_geo" not in geo:
+            full, _simple, _entry = geometry_tables(root, base, resolver)
+            geo["communes_geo"] = full["commune"]
+        return geo["communes_geo"]
 
-    progress(0.1, "Couverture très haut débit (ARCEP)")
-    thd_src = readers.read_thd(root)
-    thd, report["thd"] = reconcile.attach_codes(thd_src, resolver, readers.ARCEP_DEBIT.relpath)
-    thd = thd.group_by("code").agg(
-        pl.col("locaux").sum().alias("thd_locaux"), pl.col("eligibles").sum().alias("thd_eligibles")
-    )
-    table = table.join(thd, on="code", how="left")
+    def surfaces():
+        gdf = communes_geo()
+        area = gdf.to_crs(EQUAL_AREA_CRS).geometry.area.to_numpy() / 1e6
+        return pl.DataFrame({"code": gdf["code"].astype(str).to_numpy(), "surface_km2": area})
 
-    for n, (name, spec) in enumerate(RATE_SOURCES):
-        progress(0.15 + 0.04 * n, f"Indicateurs : {spec.relpath}")
-        src, removed = readers.read_indicator_file(root, spec)
-        frame, entry = reconcile.attach_codes(src, resolver, spec.relpath)
-        entry["doublons_fusionnes"] = removed
-        report[name] = entry
-        values = [c for c in src.columns if c != "code"]
-        frame = frame.join(weights, on="code_source", how="left")
-        table = table.join(
-            frame.group_by("code").agg([reconcile.weighted_mean(v) for v in values]), on="code", how="left"
+    def centres():
+        from ifn import distances
+
+        return distances.commune_centres(root, communes_geo())
+
+    context = Context(root=lambda: root, resolver=lambda: resolver, universe=lambda: base,
+                      communes_geo=communes_geo, surfaces=surfaces, centres=centres)
+    table = base.join(context.get("surfaces"), on="code", how="left") if "communes_geo" in geo else base
+    origin: dict[str, str] = {}
+    provided: dict[str, list[str]] = {}
+    srcs = build_sources(catalogue)
+    for n, src in enumerate(srcs):
+        progress(0.45 + 0.45 * n / max(1, len(srcs)), f"Source : {src.label[:60]}")
+        module = sources.load(src.module)
+        values, entry = _source_values(module, src, resolver, context)
+        entry.setdefault("source", src.files or src.id)
+        report[src.id] = entry
+        dup = values.filter(pl.col("code").is_duplicated())
+        if dup.height:
+            raise DataError(src.files or src.id, f"la source donne plusieurs lignes pour la commune « {dup['code'][0]} ».")
+        new_cols = [c for c in values.columns if c != "code"]
+        joined = table.join(values.rename({c: f"__new_{c}" for c in new_cols}), on="code", how="left")
+        exprs = []
+        for c in new_cols:
+            if c in table.columns:  # a fallback source: fills what the first one left empty
+                exprs.append(pl.coalesce(pl.col(c), pl.col(f"__new_{c}")).alias(c))
+            else:
+                exprs.append(pl.col(f"__new_{c}").alias(c))
+            provided.setdefault(c, []).append(src.id)
+            origin.setdefault(c, src.files or src.id)
+        table = joined.with_columns(exprs).drop([f"__new_{c}" for c in new_cols])
+        for ind in catalogue.indicators:
+            if ind.id in new_cols and src.id in ind.source_ids:
+                col = f"source_{ind.id}"
+                tag = pl.when(pl.col(ind.id).is_not_null()).then(pl.lit(src.id))
+                table = table.with_columns(
+                    (pl.coalesce(pl.col(col), tag) if col in table.columns else tag.otherwise(None)).alias(col)
+                )
+    ids = [i for i in indicator_columns(catalogue) if i in table.columns]
+    missing = [i for i in indicator_columns(catalogue) if i not in table.columns]
+    if missing:
+        raise DataError(", ".join(s.files for s in srcs), f"aucune source ne donne les indicateurs {', '.join(missing)}.")
+    table = table.with_columns(pl.col(ids).cast(pl.Float64).fill_nan(None))
+    check_ranges(table, catalogue, origin)
+    if "surface_km2" in table.columns:
+        table = table.with_columns(
+            (pl.col("surface_km2") * (1 - pl.col(ind.id) / 100)).alias(ind.pool_covered)
+            for ind in catalogue.indicators if ind.aggregation == "surface" and ind.id in table.columns
         )
-
-    lib, report["bibliotheques"] = reconcile.attach_codes(
-        readers.read_libraries(root), resolver, readers.LIBRARIES.relpath
-    )
-    table = _join_presence(table, lib, "bibliotheques", "nb_bibliotheques", "bibliotheque")
-
-    sites = readers.read_france_services(root)
-    fs, entry = reconcile.attach_codes(
-        readers.france_services_per_commune(sites), resolver, readers.FRANCE_SERVICES.relpath
-    )
-    entry["sites_lus"] = sites.height
-    entry["sites_mobiles_non_comptes"] = int((sites["format"] == readers.FRANCE_SERVICES_MOBILE).sum())
-    report["france_services"] = entry
-    table = _join_presence(table, fs, "france_services", "nb_france_services", "service_public")
-
-    progress(0.38, "Codes postaux (La Poste)")
-    postal_src = readers.read_postal_codes(root)
-    postal, report["codes_postaux"] = reconcile.attach_codes(postal_src, resolver, readers.POSTAL.relpath)
-    table = table.join(
-        postal.group_by("code").agg(pl.col("code_postal").unique().sort().alias("codes_postaux")),
-        on="code",
-        how="left",
-    )
-
-    deps = readers.read_departements(root).select("dep", pl.col("nom").alias("dep_nom"))
-    regs = readers.read_regions(root).select("reg", pl.col("nom").alias("reg_nom"))
-    table = (
-        table.join(deps, on="dep", how="left")
-        .join(regs, on="reg", how="left")
-        .with_columns(
-            (100 * (1 - pl.col("thd_eligibles") / pl.col("thd_locaux")))
-            .clip(0, 100)
-            .fill_nan(None)
-            .alias("thd"),
-            (100 * (1 - pl.col("couverture_mobile"))).alias("mobile"),
-            pl.col("population").cast(pl.Int64),
-            pl.when(pl.col("epci") == "ZZZZZZZZZ").then(pl.lit("Sans EPCI (commune isolée)"))
-            .otherwise(pl.col("epci_nom")).alias("epci_nom"),
-            pl.col("codes_postaux").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        )
-        .with_columns(pl.when(pl.col("thd_locaux") > 0).then(pl.col("thd")).otherwise(None).alias("thd"))
-    )
-    columns = ["code", "nom", "dep", "dep_nom", "reg", "reg_nom", "epci", "epci_nom", "population", "codes_postaux",
-               *INDICATOR_COLUMNS, "thd_locaux", "thd_eligibles", "nb_bibliotheques",
-               "nb_france_services"]
-    table = table.select(columns).with_columns(pl.col(list(INDICATOR_COLUMNS)).cast(pl.Float64)).sort("code")
+    front = [c for c in IDENTITY_COLUMNS if c in table.columns]
+    sources_cols = sorted(c for c in table.columns if c.startswith("source_"))
+    rest = [c for c in table.columns if c not in front and c not in ids and c not in sources_cols]
+    table = table.select(*front, *ids, *sources_cols, *rest).sort("code")
     return table, report, resolver
 
 
 def geometry_tables(root: Path, table: pl.DataFrame, resolver: reconcile.CodeResolver, progress: Progress = _noop):
-    """Full and simplified GeoDataFrames for the four levels, plus the geometry report entry."""
+    """Full and simplified GeoDataFrames for the four levels, plus the geometry report entry.
+
+    The 2024 polygons are mapped onto the 2026 communes (communes merged since
+    are dissolved into their commune nouvelle); a 2026 commune with no polygon
+    (re-established after 2024) is listed in the entry.
+    """
     import geopandas as gpd
 
     def read_progress(done: int, total: int) -> None:
-        progress(0.40 + 0.15 * done / total, f"Contours communaux ({done}/{total} fichiers)")
+        progress(0.02 + 0.2 * done / total, f"Contours communaux ({done}/{total} fichiers)")
 
-    geo = readers.read_commune_geometries(root, progress=read_progress)
+    geo = geo_2024.read(root, progress=read_progress)
     src = pl.DataFrame({"code": geo["code"].to_numpy().astype(str)})
-    mapped, entry = reconcile.attach_codes(src.with_row_index("_row"), resolver, readers.GEO_COMMUNES_DIR)
+    mapped, entry = reconcile.attach_codes(src.with_row_index("_row"), resolver, geo_2024.METRO_DIR,
+                                           cog_date=geo_2024.COG_DATE)
     rows = mapped["_row"].to_numpy()
     targets = mapped["code"].to_numpy().astype(object)
-    progress(0.58, "Fusion des communes nouvelles")
+    progress(0.24, "Fusion des communes nouvelles")
     codes, geoms = geometry.dissolve(targets, geo.geometry.values[rows], targets)
 
     members = table.select("code", "epci", "dep", "reg")
     order = pl.DataFrame({"code": codes.astype(str)}).with_row_index("_g").join(members, on="code", how="left")
     levels = {"commune": (codes.astype(str), geoms)}
     for n, level in enumerate(("epci", "departement", "region")):
-        progress(0.62 + 0.05 * n, f"Contours agrégés : {level}")
+        progress(0.26 + 0.03 * n, f"Contours agrégés : {level}")
         column = {"epci": "epci", "departement": "dep", "region": "reg"}[level]
         keys = order[column].fill_null("?").to_numpy().astype(object)
         levels[level] = geometry.dissolve(keys, geoms, keys)
 
     full, simple, quality = {}, {}, {}
     for n, (level, (keys, gs)) in enumerate(levels.items()):
-        progress(0.77 + 0.05 * n, f"Simplification des contours : {level}")
+        progress(0.35 + 0.025 * n, f"Simplification des contours : {level}")
         full[level] = gpd.GeoDataFrame({"code": keys.astype(str)}, geometry=list(gs), crs="EPSG:4326")
         sgeoms = geometry.simplify_coverage(np.asarray(gs, dtype=object), level)
         simple[level] = gpd.GeoDataFrame({"code": keys.astype(str)}, geometry=list(sgeoms), crs="EPSG:4326")
@@ -295,8 +390,11 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
     published = readers.read_sha256sums(root)
     differs = sorted(k for k, v in inputs.items() if k in published and published[k] != v["sha256"])
 
-    table, report, resolver = commune_table(root, progress)
-    full, simple, geo_entry = geometry_tables(root, table, resolver, progress)
+    base, resolver = universe(root)
+    full, simple, geo_entry = geometry_tables(root, base, resolver, progress)
+    table, report, resolver = commune_table(root, progress, geo={"communes_geo": full["commune"]})
+    aliases = reconcile.alias_table(resolver, cog_2026.read_sub_units(root), cog_2026.read_movements(root),
+                                    dict(base.select("code", "nom").iter_rows()))
     report["contours"] = geo_entry
     report = _summarise(table, report, differs)
 
@@ -305,6 +403,7 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=".cache-tmp-", dir=settings.cache_dir.parent))
     try:
         table.write_parquet(tmp / "communes.parquet")
+        aliases.write_parquet(tmp / "aliases.parquet")
         for level in LEVELS:
             full[level].to_parquet(tmp / f"geo_{level}.parquet")
             simple[level].to_parquet(tmp / f"geo_{level}_simple.parquet")
@@ -338,15 +437,18 @@ def _swap(new: Path, target: Path) -> None:
 
 
 def _summarise(table: pl.DataFrame, report: dict, differs: list[str]) -> dict:
-    universe = table.height
-    no_geo = report["contours"]["codes_communes_2020_absentes"]
+    universe_size = table.height
+    no_geo = report["contours"]["codes_communes_2026_absentes"]
     coverage = {
         col: {"renseignees": int(table[col].is_not_null().sum()), "manquantes": int(table[col].is_null().sum())}
-        for col in INDICATOR_COLUMNS
+        for col in indicator_columns() if col in table.columns
     }
     return {
-        "communes_2020": universe,
+        "communes_2026": universe_size,
+        "communes_metropole": int((table["zone"] == "metro").sum()),
+        "communes_drom": int((table["zone"] == "drom").sum()),
         "communes_sans_contour": len(no_geo),
+        "codes_communes_sans_contour": no_geo,
         "communes_sans_population": int(table["population"].is_null().sum()),
         "valeurs_par_indicateur": coverage,
         "fichiers_differents_de_SHA256SUMS": differs,
@@ -357,27 +459,38 @@ def _summarise(table: pl.DataFrame, report: dict, differs: list[str]) -> dict:
 def format_report(report: dict) -> str:
     """Human-readable French summary of the reconciliation (for the command line)."""
     lines = [
-        f"Communes (COG 2020) : {report['communes_2020']}",
-        f"Communes sans contour : {report['communes_sans_contour']}",
+        f"Communes (COG 2026) : {report['communes_2026']} ({report['communes_metropole']} en métropole, "
+        f"{report['communes_drom']} dans les DROM)",
+        f"Communes sans contour : {report['communes_sans_contour']}"
+        + (f" ({', '.join(report['codes_communes_sans_contour'])})" if report["codes_communes_sans_contour"] else ""),
         f"Communes sans population : {report['communes_sans_population']}",
         "",
-        f"{'source':<52} {'lignes':>7} {'identiq.':>8} {'arrond.':>7} {'fusion':>6} {'h.champ':>7} {'non app.':>8} {'abs. 2020':>9}",
+        "Réconciliation des codes par source (vers le COG 2026) :",
+        f"{'source':<52} {'lignes':>7} {'identiq.':>8} {'arrond.':>7} {'fusion':>6} {'h.champ':>7} "
+        f"{'non app.':>8} {'abs. 2026':>9}",
     ]
-    for entry in report["sources"].values():
+    for name, entry in report["sources"].items():
+        if "identiques" not in entry:
+            lines.append(f"{name:<52} " + ", ".join(f"{k} : {v}" for k, v in entry.items()
+                                                   if isinstance(v, (int, float, str)) and k != "source"))
+            continue
+        label = str(entry.get("source", name))
         lines.append(
-            f"{entry['source']:<52} {entry['lignes']:>7} {entry['identiques']:>8} {entry['arrondissements']:>7} "
-            f"{entry['fusions']:>6} {entry['hors_champ']:>7} {entry['non_apparies']:>8} {entry['communes_2020_absentes']:>9}"
+            f"{label[:52]:<52} {entry['lignes']:>7} {entry['identiques']:>8} {entry['arrondissements']:>7} "
+            f"{entry['fusions']:>6} {entry['hors_champ']:>7} {entry['non_apparies']:>8} {entry['communes_2026_absentes']:>9}"
         )
         if entry["codes_non_apparies"]:
             shown = ", ".join(entry["codes_non_apparies"][:15])
             more = len(entry["codes_non_apparies"]) - 15
             lines.append(f"    non appariés : {shown}" + (f" … (+{more})" if more > 0 else ""))
-        if entry["codes_communes_2020_absentes"] and len(entry["codes_communes_2020_absentes"]) <= 30:
-            lines.append(f"    communes 2020 absentes : {', '.join(entry['codes_communes_2020_absentes'])}")
+        if entry["codes_communes_2026_absentes"] and len(entry["codes_communes_2026_absentes"]) <= 30:
+            lines.append(f"    communes 2026 absentes : {', '.join(entry['codes_communes_2026_absentes'])}")
+        for code, why in entry.get("communes_retablies_apres_millesime", {}).items():
+            lines.append(f"    {code} : {why}")
     lines.append("")
     lines.append("Valeurs renseignées par indicateur (avant imputation) :")
     for col, c in report["valeurs_par_indicateur"].items():
-        lines.append(f"    {col:<15} {c['renseignees']:>6} renseignées, {c['manquantes']:>6} manquantes")
+        lines.append(f"    {col:<22} {c['renseignees']:>6} renseignées, {c['manquantes']:>6} manquantes")
     if report["fichiers_differents_de_SHA256SUMS"]:
         lines.append("Attention, fichiers différents de SHA256SUMS : " + ", ".join(report["fichiers_differents_de_SHA256SUMS"]))
     return "\n".join(lines)

@@ -10,7 +10,7 @@ import polars as pl
 from ifn.config import Settings, resolve_settings
 from ifn.errors import ConfigError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 LEVELS = ("commune", "epci", "departement", "region")
 
 
@@ -28,8 +28,14 @@ def _require(path: Path) -> Path:
 
 
 def load_communes(settings: Settings | None = None) -> pl.LazyFrame:
-    """The commune table (one row per commune, COG 2020), lazily."""
+    """The commune table (one row per commune, COG 2026), lazily."""
     return pl.scan_parquet(_require(_dir(settings) / "communes.parquet"))
+
+
+def load_aliases(settings: Settings | None = None) -> pl.DataFrame:
+    """Former codes and names, arrondissements and communes déléguées → 2026 commune
+    (``alias_code, alias_nom, code, nature, date``; see ``ifn.reconcile.alias_table``)."""
+    return pl.read_parquet(_require(_dir(settings) / "aliases.parquet"))
 
 
 def load_geometries(level: str, simplified: bool = True, settings: Settings | None = None):

@@ -5,6 +5,12 @@ Every indicator has an id, a French label, an axis (1 = the index, 2 = the
 fragile" for the raw values of the cache), a source and vintage, an optional
 proxy note, and the way it is aggregated above the commune. Variants are sets
 of indicators ("Tout âge" is shipped).
+
+Sources are data too: ``[sources.<id>]`` names the module of ``ifn.sources``
+that reads it, its French label, its vintage and the COG date of its codes.
+An indicator names its source(s) by id (``source``, then ``fallback_sources``
+for the communes the first one does not cover, e.g. the DROM); the build loops
+over these sources, and the card shows each value's own source and vintage.
 """
 
 from __future__ import annotations
@@ -18,8 +24,22 @@ from ifn.errors import ConfigError
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
 DIRECTION = "plus_haut_plus_fragile"
-AGGREGATIONS = ("population", "locaux")
-_REQUIRED = ("label", "axis", "unit", "direction", "source", "vintage", "description")
+AGGREGATIONS = ("population", "locaux", "surface")
+_REQUIRED = ("label", "axis", "unit", "direction", "source", "description")
+_SOURCE_REQUIRED = ("module", "label", "vintage")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One open-data source: the module that reads it and what users are told about it."""
+
+    id: str
+    module: str
+    label: str
+    vintage: str
+    cog_date: str | None = None
+    files: str = ""
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,16 @@ class Indicator:
     aggregation: str = "population"
     pool_total: str | None = None
     pool_covered: str | None = None
+    definition: str = ""
+    source_ids: tuple[str, ...] = ()
+    range: tuple[float, float] | None = None
+    short_label: str | None = None
+
+    @property
+    def pooling_kind(self) -> str:
+        """How ``ifn.aggregate`` pools it: ``population`` (weighted mean) or ``locaux`` (ratio of summed
+        counts; a surface-pooled indicator is a ratio of summed areas)."""
+        return "locaux" if self.aggregation in ("locaux", "surface") else "population"
 
 
 @dataclass(frozen=True)
@@ -62,6 +92,13 @@ class Catalogue:
 
     indicators: tuple[Indicator, ...]
     variants: tuple[Variant, ...]
+    sources: tuple[Source, ...] = ()
+
+    def source(self, id: str) -> Source:
+        for src in self.sources:
+            if src.id == id:
+                return src
+        raise ConfigError(f"Source inconnue « {id} » : sources connues : {', '.join(s.id for s in self.sources)}.")
 
     def indicator(self, id: str) -> Indicator:
         for ind in self.indicators:
@@ -89,12 +126,44 @@ def _fail(path: Path, message: str) -> None:
     raise ConfigError(f"Catalogue « {path} » : {message}")
 
 
-def _parse_indicator(path: Path, id: str, raw: object) -> Indicator:
+def _parse_source(path: Path, id: str, raw: object) -> Source:
+    if not isinstance(raw, dict):
+        _fail(path, f"l'entrée « sources.{id} » doit être une table.")
+    for key in _SOURCE_REQUIRED:
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            _fail(path, f"la source « {id} » n'a pas de champ « {key} » texte non vide.")
+    cog = raw.get("cog_date")
+    if cog is not None and (not isinstance(cog, str) or len(cog) != 10):
+        _fail(path, f"la date de COG de la source « {id} » doit s'écrire AAAA-MM-JJ (valeur : {cog!r}).")
+    return Source(id=id, module=raw["module"], label=raw["label"], vintage=raw["vintage"], cog_date=cog,
+                  files=str(raw.get("files", "")), note=raw.get("note"))
+
+
+def _parse_range(path: Path, id: str, raw: object) -> tuple[float, float] | None:
+    if raw is None:
+        return None
+    if (not isinstance(raw, list) or len(raw) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw) or raw[0] > raw[1]):
+        _fail(path, f"le champ « range » de l'indicateur « {id} » doit être [minimum, maximum] (valeur : {raw!r}).")
+    return float(raw[0]), float(raw[1])
+
+
+def _parse_indicator(path: Path, id: str, raw: object, sources: dict[str, Source] | None = None) -> Indicator:
     if not isinstance(raw, dict):
         _fail(path, f"l'entrée « indicators.{id} » doit être une table.")
     for key in _REQUIRED:
         if key not in raw:
             _fail(path, f"l'indicateur « {id} » n'a pas de champ « {key} ».")
+    source_ids: tuple[str, ...] = ()
+    if sources and raw.get("source") in sources:
+        fallback = raw.get("fallback_sources", [])
+        if not isinstance(fallback, list) or not all(f in sources for f in fallback):
+            _fail(path, f"« fallback_sources » de l'indicateur « {id} » cite une source inconnue ({fallback!r}).")
+        source_ids = (raw["source"], *fallback)
+        first = sources[raw["source"]]
+        raw = {**raw, "source": first.label, "vintage": raw.get("vintage", first.vintage)}
+    if "vintage" not in raw:
+        _fail(path, f"l'indicateur « {id} » n'a pas de champ « vintage » (ni de source du catalogue qui le donne).")
     for key in ("label", "unit", "source", "vintage", "description"):
         if not isinstance(raw[key], str) or not raw[key].strip():
             _fail(path, f"le champ « {key} » de l'indicateur « {id} » doit être un texte non vide.")
@@ -107,8 +176,8 @@ def _parse_indicator(path: Path, id: str, raw: object) -> Indicator:
     if aggregation not in AGGREGATIONS:
         _fail(path, f"l'agrégation de l'indicateur « {id} » vaut « {aggregation} » : "
                     f"attendu {' ou '.join(AGGREGATIONS)}.")
-    if aggregation == "locaux" and not (raw.get("pool_total") and raw.get("pool_covered")):
-        _fail(path, f"l'indicateur « {id} » agrégé par locaux doit donner « pool_total » et « pool_covered ».")
+    if aggregation in ("locaux", "surface") and not (raw.get("pool_total") and raw.get("pool_covered")):
+        _fail(path, f"l'indicateur « {id} » agrégé par {aggregation} doit donner « pool_total » et « pool_covered ».")
     proxy = raw.get("proxy_note")
     if proxy is not None and (not isinstance(proxy, str) or not proxy.strip()):
         _fail(path, f"la note d'approximation de l'indicateur « {id} » doit être un texte non vide.")
@@ -117,6 +186,8 @@ def _parse_indicator(path: Path, id: str, raw: object) -> Indicator:
         direction=raw["direction"], source=raw["source"], vintage=raw["vintage"],
         proxy_note=proxy, description=raw["description"], aggregation=aggregation,
         pool_total=raw.get("pool_total"), pool_covered=raw.get("pool_covered"),
+        definition=str(raw.get("definition", "")), source_ids=source_ids,
+        range=_parse_range(path, id, raw.get("range")), short_label=raw.get("short_label"),
     )
 
 
@@ -160,15 +231,19 @@ def parse_catalogue(text: str, path: Path | str = "catalogue.toml") -> Catalogue
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Catalogue « {path} » illisible : {exc}.") from exc
+    raw_src = data.get("sources", {})
+    if not isinstance(raw_src, dict):
+        _fail(path, "« sources » doit être une table de tables [sources.<id>].")
+    sources = {id: _parse_source(path, id, raw) for id, raw in raw_src.items()}
     raw_ind = data.get("indicators")
     if not isinstance(raw_ind, dict) or not raw_ind:
         _fail(path, "aucune table [indicators.<id>].")
-    indicators = {id: _parse_indicator(path, id, raw) for id, raw in raw_ind.items()}
+    indicators = {id: _parse_indicator(path, id, raw, sources) for id, raw in raw_ind.items()}
     raw_var = data.get("variants")
     if not isinstance(raw_var, dict) or not raw_var:
         _fail(path, "aucune table [variants.<id>].")
     variants = tuple(_parse_variant(path, id, raw, indicators) for id, raw in raw_var.items())
-    return Catalogue(indicators=tuple(indicators.values()), variants=variants)
+    return Catalogue(indicators=tuple(indicators.values()), variants=variants, sources=tuple(sources.values()))
 
 
 @lru_cache(maxsize=4)

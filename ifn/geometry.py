@@ -39,8 +39,13 @@ def dissolve(codes: np.ndarray, geoms: np.ndarray, groups: np.ndarray):
 
 
 def _union(part: np.ndarray):
-    merged = shapely.coverage_union_all(part)
-    if not merged.is_valid or merged.is_empty:
+    """Union of adjacent polygons: the fast coverage union, or the general one where the
+    polygons do not share their vertices exactly (the 2024 outlines are simplified by their producer)."""
+    try:
+        merged = shapely.coverage_union_all(part)
+    except shapely.errors.GEOSException:
+        merged = None
+    if merged is None or not merged.is_valid or merged.is_empty:
         merged = shapely.union_all(part)
     return merged
 

@@ -21,9 +21,10 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from ifn.classify import METHOD_LABELS, Classes, fr_number
+from ifn import levels
 
-MAP_LEVELS = ("region", "departement", "epci", "commune")
-LEVEL_LABELS = {"region": "Régions", "departement": "Départements", "epci": "EPCI", "commune": "Communes"}
+MAP_LEVELS = levels.MAP_LEVELS
+LEVEL_LABELS = levels.labels("plural", MAP_LEVELS)
 METROPOLE = (-5.2, 41.3, 9.6, 51.1)  # west, south, east, north
 DROM = {
     "971": ("Guadeloupe", (-61.85, 15.83, -61.0, 16.52)),
@@ -38,7 +39,7 @@ PRECISION = 5
 LEAFLET_VERSION = "1.9.3"
 LEAFLET_CDN = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/"
 LEAFLET_APP = f"/app/static/leaflet-{LEAFLET_VERSION}/"
-AREA_COLUMNS = {"departement": "dep", "epci": "epci", "region": "reg"}
+AREA_COLUMNS = levels.AREA_COLUMNS
 
 
 def area_filter(table: pl.DataFrame, area_level: str | None, area_code: str | None) -> pl.DataFrame:

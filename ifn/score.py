@@ -28,11 +28,11 @@ from ifn.aggregate import PARENTS, Pooling, aggregate_level, build_levels, share
 from ifn.catalogue import Catalogue, load_catalogue
 from ifn.errors import InputError
 from ifn.impute import flag_column, impute_communes
+from ifn.levels import SCORE_LEVELS  # re-exported for the pages
 from ifn.normalise import METHODS, base100_scores, normalise
 
 log = logging.getLogger(__name__)
 
-SCORE_LEVELS = ("commune", "epci", "departement", "region")
 IDENTITY = ("code", "nom", "dep", "dep_nom", "reg", "reg_nom", "epci", "epci_nom", "population")
 RESERVED = {"code", "nom", "population", "ifn", "contexte", "n_indicateurs", "motif", "dep", "reg", "epci"}
 
@@ -130,7 +130,7 @@ def resolve_selection(options: ScoreOptions, extra_ids: tuple[str, ...] = (), ca
         if cat.has_indicator(i):
             ind = cat.indicator(i)
             labels[i] = ind.label
-            poolings.append(Pooling(i, ind.aggregation, ind.pool_total, ind.pool_covered))
+            poolings.append(Pooling(i, ind.pooling_kind, ind.pool_total, ind.pool_covered))
         else:
             labels[i] = i
             poolings.append(Pooling(i))

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import polars as pl
 from unidecode import unidecode
 
-KIND_LABELS = {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région"}
+from ifn import levels
+
+KIND_LABELS = levels.labels("label")
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
 

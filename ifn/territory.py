@@ -16,8 +16,9 @@ from ifn.catalogue import Catalogue, load_catalogue
 from ifn.classify import Classes, fr_number
 from ifn.errors import InputError
 from ifn.score import ScoreOptions, prepare_communes, resolve_selection
+from ifn import levels
 
-LEVEL_LABELS = {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région"}
+LEVEL_LABELS = levels.labels("label")
 IMPUTED_REASON = ("Valeur imputée : non publiée (secret statistique), remplacée par la moyenne pondérée par la "
                   "population des communes observées de l'EPCI, à défaut du département.")
 MISSING_REASON = "Valeur manquante : non publiée et impossible à estimer (aucune commune observée dans l'EPCI ni le département)."

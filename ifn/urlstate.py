@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from ifn.classify import METHODS
 from ifn.mapview import MAP_LEVELS
+from ifn import levels
 
-LEVEL_NAMES = {"region": "région", "departement": "département", "epci": "EPCI", "commune": "commune"}
+LEVEL_NAMES = levels.labels("noun", levels.MAP_LEVELS)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def decode(params: Mapping[str, object], variants: Iterable[str], codes: Mapping
             notices.append(f"Le lien donne le code « {code} » sans son niveau : aucun territoire sélectionné.")
         level, code = None, None
     if level and codes is not None and code not in codes.get(level, set()):
-        notices.append(f"Aucun(e) {LEVEL_NAMES[level]} de code « {code} » : aucun territoire sélectionné.")
+        notices.append(f"{levels.LEVELS[level].none} de code « {code} » : aucun territoire sélectionné.")
         level, code = None, None
     if map_level == "commune" and not code:
         notices.append("La carte des communes demande un territoire : carte des départements affichée.")
