@@ -35,14 +35,32 @@ class Hit:
     code: str
     name: str
     detail: str
+    notice: str | None = None
 
     @property
     def label(self) -> str:
         return f"{self.name} ({KIND_LABELS[self.level]} {self.detail})"
 
 
-def build_index(communes: pl.DataFrame) -> pl.DataFrame:
-    """Search table: ``level, code, name, detail, key, postal (list[str]), population``."""
+def alias_notice(alias_code: str, alias_nom: str, nature: str, date: str | None, code: str, nom: str) -> str:
+    """French notice shown when a former code or name, or a sub-unit, leads to a 2026 commune."""
+    if nature == "arrondissement municipal":
+        return f"{alias_nom} ({alias_code}) est un arrondissement : l'indice est calculé pour la commune {nom} ({code})."
+    if nature in ("commune déléguée", "commune associée"):
+        return f"{alias_nom} ({alias_code}) est une {nature} de {nom} ({code}) : l'indice est celui de la commune."
+    when = f" le {date[8:10]}/{date[5:7]}/{date[:4]}" if date and len(date) == 10 else ""
+    if nature == "ancien nom":
+        return f"« {alias_nom} » est l'ancien nom de {nom} ({code}), changé{when}."
+    return f"{alias_nom} ({alias_code}) est devenue {nom} ({code}){when}."
+
+
+def build_index(communes: pl.DataFrame, aliases: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Search table: ``level, code, name, detail, key, postal (list[str]), population, alias_code, notice``.
+
+    ``aliases`` (``ifn.cache.load_aliases``) adds former codes and names, municipal
+    arrondissements and communes déléguées, each leading to its 2026 commune
+    with a notice; they rank after current names.
+    """
     c = communes.select("code", "nom", "dep", "epci", "epci_nom", "dep_nom", "population", "codes_postaux")
     com = c.select(pl.lit("commune").alias("level"), "code", pl.col("nom").alias("name"),
                    pl.col("dep").alias("detail"), pl.col("codes_postaux").cast(pl.List(pl.String)).alias("postal"),
@@ -56,9 +74,25 @@ def build_index(communes: pl.DataFrame) -> pl.DataFrame:
            .select(pl.lit("departement").alias("level"), pl.col("dep").alias("code"), pl.col("dep_nom").alias("name"),
                    pl.col("dep").alias("detail"), pl.lit([], dtype=pl.List(pl.String)).alias("postal"),
                    pl.col("population").cast(pl.Int64).alias("population")))
-    table = pl.concat([dep, epci, com])
+    table = pl.concat([dep, epci, com]).with_columns(pl.lit(None, dtype=pl.String).alias("alias_code"),
+                                                     pl.lit(None, dtype=pl.String).alias("notice"))
+    if aliases is not None and aliases.height:
+        current = c.select("code", pl.col("nom").alias("_nom"), "dep", "population")
+        al = aliases.join(current, on="code", how="inner")
+        notices = [alias_notice(*r) for r in al.select("alias_code", "alias_nom", "nature", "date", "code", "_nom").iter_rows()]
+        rows = al.select(pl.lit("commune").alias("level"), "code", pl.col("alias_nom").alias("name"),
+                         pl.col("dep").alias("detail"), pl.lit([], dtype=pl.List(pl.String)).alias("postal"),
+                         pl.col("population").cast(pl.Int64).fill_null(0).alias("population"), "alias_code",
+                         pl.Series("notice", notices, dtype=pl.String))
+        table = pl.concat([table, rows])
     keys = [normalise(n) for n in table["name"].to_list()]
-    return table.with_columns(pl.Series("key", keys, dtype=pl.String))
+    table = table.with_columns(pl.Series("key", keys, dtype=pl.String))
+    # an alias whose name reads like its commune's current name adds nothing
+    current_keys = table.filter(pl.col("alias_code").is_null() & (pl.col("level") == "commune")).select("code", pl.col("key").alias("_ck"))
+    table = table.join(current_keys, on="code", how="left").filter(
+        pl.col("alias_code").is_null() | (pl.col("key") != pl.col("_ck").fill_null("")) | (pl.col("alias_code") != pl.col("code"))
+    ).drop("_ck")
+    return table
 
 
 _LEVEL_ORDER = {"departement": 0, "epci": 1, "commune": 2}
@@ -71,9 +105,10 @@ def search(index: pl.DataFrame, query: str, limit: int = 10) -> list[Hit]:
         return []
     compact = raw.replace(" ", "").upper()
     if re.fullmatch(r"\d{5}|2[AB]\d{3}|\d{2,3}|2[AB]|\d{9}", compact):
-        code_hits = index.filter((pl.col("code") == compact)
-                                 | pl.col("postal").list.contains(compact)).with_columns(
-            pl.when(pl.col("code") == compact).then(0).otherwise(1).alias("rank"))
+        is_alias = pl.col("alias_code").is_not_null()
+        code_hits = index.filter((~is_alias & ((pl.col("code") == compact) | pl.col("postal").list.contains(compact)))
+                                 | (is_alias & (pl.col("alias_code") == compact))).with_columns(
+            pl.when(~is_alias & (pl.col("code") == compact)).then(0).when(is_alias).then(1).otherwise(2).alias("rank"))
         if code_hits.height:
             return _hits(code_hits, limit)
     key = normalise(raw)
@@ -85,11 +120,21 @@ def search(index: pl.DataFrame, query: str, limit: int = 10) -> list[Hit]:
             .when(words.str.contains(" " + key, literal=True)).then(2)
             .when(words.str.contains(key, literal=True)).then(3)
             .otherwise(None))
+    rank = pl.when(pl.col("alias_code").is_not_null()).then(rank + 4).otherwise(rank)
     found = index.with_columns(rank.alias("rank")).filter(pl.col("rank").is_not_null())
     return _hits(found, limit)
 
 
 def _hits(found: pl.DataFrame, limit: int) -> list[Hit]:
     found = (found.with_columns(pl.col("level").replace_strict(_LEVEL_ORDER, return_dtype=pl.Int32).alias("_lv"))
-             .sort(["rank", "_lv", "population", "code"], descending=[False, False, True, False]).head(limit))
-    return [Hit(r["level"], r["code"], r["name"], r["detail"]) for r in found.iter_rows(named=True)]
+             .sort(["rank", "_lv", "population", "code"], descending=[False, False, True, False]))
+    hits, seen = [], set()
+    for r in found.iter_rows(named=True):
+        key = (r["level"], r["code"], r["name"])
+        if key in seen:
+            continue
+        seen.add(key)
+        hits.append(Hit(r["level"], r["code"], r["name"], r["detail"], r["notice"]))
+        if len(hits) == limit:
+            break
+    return hits

@@ -1,23 +1,36 @@
-"""What data the tool uses: a French summary of sources and vintages for the home page."""
+"""What data the tool uses: sources and vintages, generated from the catalogue.
+
+The home page, the « Méthode et sources » text and the exports read this one
+table, so that a source or a vintage is written once, in ``ifn/catalogue.toml``.
+"""
 
 from __future__ import annotations
 
-SOURCES: tuple[tuple[str, str], ...] = (
-    ("Contours des communes", "IGN Admin Express COG 2018, simplifiés"),
-    ("Communes, EPCI, départements, régions", "INSEE, Code officiel géographique au 1er janvier 2020"),
-    ("Très haut débit (≥ 30 Mbit/s)", "ARCEP, « Ma connexion internet » (bêta), situation au 30 septembre 2019"),
-    ("Couverture mobile (indicateur approché)", "ARCEP, sites mobiles de juin 2020, extraction Data For Good 2020"),
-    ("Âge, diplômes, ménages", "INSEE, recensement de la population 2017"),
-    ("Taux de pauvreté", "INSEE, Filosofi 2017 (publié pour 16 % des communes seulement)"),
-    ("Demandeurs d'emploi, RSA", "Pôle emploi 2019, CNAF (communes de 5 000 habitants et plus)"),
-    ("Bibliothèques, points de service public", "Ministère de la Culture 2019 ; ANCT, sites France Services mi-2023"),
-    ("Populations", "INSEE, populations légales millésime 2017"),
-    ("Codes postaux", "La Poste, base officielle des codes postaux 2020"),
-)
+from ifn.catalogue import Catalogue, load_catalogue
 
 
-def sources_markdown() -> str:
-    """Markdown table of the sources and their vintages."""
-    lines = ["| Donnée | Source et millésime |", "|---|---|"]
-    lines += [f"| {what} | {where} |" for what, where in SOURCES]
+def source_rows(catalogue: Catalogue | None = None) -> list[dict[str, str]]:
+    """One row per source: what it gives (indicators, or its role), producer and label, vintage."""
+    catalogue = catalogue or load_catalogue()
+    roles = {
+        "cog_2026": "Communes, EPCI, départements, régions, populations, codes postaux",
+        "geo_2024": "Contours des communes (pris au 1er janvier 2026)",
+    }
+    rows = []
+    for src in catalogue.sources:
+        fed = [ind.label for ind in catalogue.indicators if src.id in ind.source_ids]
+        what = roles.get(src.id) or " ; ".join(fed)
+        if not what:
+            continue
+        rows.append({"donnee": what, "source": src.label, "millesime": src.vintage, "fichiers": src.files})
+    return rows
+
+
+def sources_markdown(catalogue: Catalogue | None = None) -> str:
+    """Markdown table of the sources and their vintages (catalogue text only: no user input)."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| Donnée | Source | Millésime |", "|---|---|---|"]
+    lines += [f"| {cell(r['donnee'])} | {cell(r['source'])} | {cell(r['millesime'])} |" for r in source_rows(catalogue)]
     return "\n".join(lines)

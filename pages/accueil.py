@@ -11,8 +11,8 @@ require_app()
 st.title("Indice de Fragilité Numérique")
 st.markdown(
     "L'**Indice de Fragilité Numérique (IFN)** de La Mednum repère les territoires où les habitants "
-    "risquent d'être laissés de côté par la dématérialisation des services publics : accès au très haut "
-    "débit et à la 4G, part des personnes âgées, des personnes peu diplômées, pauvreté. Il aide les "
+    "risquent d'être laissés de côté par la dématérialisation des services publics : accès à la fibre "
+    "et à la 4G, part des personnes âgées, des personnes peu diplômées, pauvreté. Il aide les "
     "collectivités et leurs partenaires à orienter la médiation numérique là où elle est nécessaire.\n\n"
     "- **Carte de la fragilité** : trouvez votre commune, comprenez son score, comparez-la, exportez.\n"
     "- **Analyse et pondérations** : changez les poids et les indicateurs, mesurez ce qui bouge.\n"
@@ -21,23 +21,23 @@ st.markdown(
 if data.ensure_data():
     report = data.report()
     c1, c2, c3 = st.columns(3)
-    c1.metric("Communes (COG 2020)", f"{report['communes_2020']:,}".replace(",", " "))
+    c1.metric("Communes (COG 2026)", f"{report['communes_2026']:,}".replace(",", " "))
     c2.metric("Communes sans contour", report["communes_sans_contour"])
     c3.metric("Communes sans population", report["communes_sans_population"])
     with st.expander("Réconciliation des codes communes (millésimes différents)"):
         st.dataframe(
             [
                 {
-                    "Source": e["source"],
-                    "Lignes": e["lignes"],
-                    "Codes identiques": e["identiques"],
-                    "Arrondissements": e["arrondissements"],
-                    "Communes fusionnées": e["fusions"],
-                    "Hors champ": e["hors_champ"],
-                    "Non appariés": e["non_apparies"],
-                    "Communes 2020 sans donnée": e["communes_2020_absentes"],
+                    "Source": e.get("source", name),
+                    "Lignes": e.get("lignes"),
+                    "Codes identiques": e.get("identiques"),
+                    "Arrondissements": e.get("arrondissements"),
+                    "Communes fusionnées": e.get("fusions"),
+                    "Hors champ": e.get("hors_champ"),
+                    "Non appariés": e.get("non_apparies"),
+                    "Communes 2026 sans donnée": e.get("communes_2026_absentes"),
                 }
-                for e in report["sources"].values()
+                for name, e in report["sources"].items()
             ],
             hide_index=True,
         )

@@ -79,6 +79,7 @@ def _on_search() -> None:
     if hit is not None:
         _set_state(urlstate.select(_state(), hit.level, hit.code))
         st.session_state["carte_frame"] = "metropole"
+        st.session_state["carte_notices"] = [hit.notice] if hit.notice else []
 
 
 def _add_compare(level: str, code: str) -> None:

@@ -47,7 +47,7 @@ def scored(variant: str) -> dict[str, pl.DataFrame]:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _index(fingerprint: str) -> pl.DataFrame:
-    return build_index(data.communes(fingerprint))
+    return build_index(data.communes(fingerprint), data.aliases(fingerprint))
 
 
 def search_index() -> pl.DataFrame:

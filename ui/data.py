@@ -41,6 +41,7 @@ def ensure_data() -> bool:
 
 def _clear_loaders() -> None:
     communes.clear()
+    aliases.clear()
     geometries.clear()
     report.clear()
 
@@ -49,6 +50,12 @@ def _clear_loaders() -> None:
 def communes(_fingerprint: str = "") -> pl.DataFrame:
     """The commune table, collected once per process (read-only)."""
     return cache.load_communes().collect()
+
+
+@st.cache_resource(show_spinner=False)
+def aliases(_fingerprint: str = "") -> pl.DataFrame:
+    """Former codes and names, arrondissements, communes déléguées → 2026 commune (read-only)."""
+    return cache.load_aliases()
 
 
 @st.cache_resource(show_spinner="Chargement des contours…", max_entries=8)
