@@ -15,13 +15,18 @@ from ifn.aggregate import aggregate_level
 from ifn.catalogue import Catalogue, load_catalogue
 from ifn.classify import Classes, fr_number
 from ifn.errors import InputError
-from ifn.score import ScoreOptions, prepare_communes, resolve_selection
 from ifn import levels
+from ifn.score import ScoreOptions, prepare_communes, resolve_selection
 
 LEVEL_LABELS = levels.labels("label")
 IMPUTED_REASON = ("Valeur imputée : non publiée (secret statistique), remplacée par la moyenne pondérée par la "
                   "population des communes observées de l'EPCI, à défaut du département.")
 MISSING_REASON = "Valeur manquante : non publiée et impossible à estimer (aucune commune observée dans l'EPCI ni le département)."
+NO_SOURCE_REASON = "Pas de valeur : {why}."
+ESTIMATE_METHODS = {
+    "revenu": "Valeur estimée à partir du revenu médian (Filosofi 2021) et de la taille de la commune "
+              "(le taux n'est pas publié : secret statistique)",
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class IndicatorRow:
     source: str
     vintage: str
     proxy_note: str | None = None
+    definition: str = ""
+    estimate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,16 +90,56 @@ def rank_of(table: pl.DataFrame, code: str, within: str | None = None) -> tuple[
     return int((ranked["ifn"] > row["ifn"]).sum()) + 1, ranked.height
 
 
-def indicator_rows(row: dict, ids: tuple[str, ...], catalogue: Catalogue) -> tuple[IndicatorRow, ...]:
-    """Raw value, score, imputation flag and reason of each indicator of ``ids`` for one unit."""
+def value_source(ind, catalogue: Catalogue, details: dict | None) -> tuple[str, str]:
+    """(source, vintage) of one value: the commune's own source where the cache records it
+    (``source_<id>``: e.g. « RP 2017 » for a DROM commune), else every source of the indicator."""
+    sid = (details or {}).get(f"source_{ind.id}")
+    if sid and any(s.id == sid for s in catalogue.sources):
+        src = catalogue.source(sid)
+        return src.label, (ind.vintage if sid == (ind.source_ids or ("",))[0] else src.vintage)
+    if len(ind.source_ids) > 1:
+        others = [catalogue.source(s) for s in ind.source_ids[1:]]
+        return (ind.source + "".join(f" ; {o.label}" for o in others),
+                ind.vintage + "".join(f" ; {o.vintage}" for o in others))
+    return ind.source, ind.vintage
+
+
+def estimate_text(id: str, details: dict | None, unit: str) -> str | None:
+    """« Valeur estimée … ± x pts » for a value the build estimated (``<id>_methode``, ``<id>_erreur``)."""
+    details = details or {}
+    method = details.get(f"{id}_methode")
+    if method not in ESTIMATE_METHODS:
+        return None
+    error = details.get(f"{id}_erreur")
+    tail = f", erreur type ± {fr_number(error, 1)} {'pts' if unit == '%' else unit}" if error is not None else ""
+    return ESTIMATE_METHODS[method] + tail + "."
+
+
+def indicator_rows(row: dict, ids: tuple[str, ...], catalogue: Catalogue,
+                   details: dict | None = None) -> tuple[IndicatorRow, ...]:
+    """Raw value, score, imputation flag and reason of each indicator of ``ids`` for one unit.
+
+    ``details``: the unit's row of the commune table of the cache (communes only),
+    for each value's own source, and the method and error of estimated values.
+    """
     out = []
     for id in ids:
         ind = catalogue.indicator(id)
         raw, score = row.get(f"raw_{id}"), row.get(f"score_{id}")
         imputed = bool(row.get(f"imputed_{id}") or False)
-        reason = IMPUTED_REASON if imputed and raw is not None else (MISSING_REASON if raw is None else None)
-        out.append(IndicatorRow(id, ind.label, ind.axis, ind.unit, raw, score, imputed and raw is not None, reason,
-                                ind.source, ind.vintage, ind.proxy_note))
+        estimate = estimate_text(id, details, ind.unit)
+        if estimate:
+            reason = estimate
+        elif imputed and raw is not None:
+            reason = IMPUTED_REASON
+        elif raw is None:
+            why = (details or {}).get(f"{id}_absence")
+            reason = NO_SOURCE_REASON.format(why=why) if why else MISSING_REASON
+        else:
+            reason = None
+        source, vintage = value_source(ind, catalogue, details)
+        out.append(IndicatorRow(id, ind.label, ind.axis, ind.unit, raw, score, (imputed or bool(estimate)) and raw is not None,
+                                reason, source, vintage, ind.proxy_note, ind.definition, estimate))
     return tuple(out)
 
 
@@ -122,7 +169,7 @@ def comparison_rows(scored: dict[str, pl.DataFrame], level: str, row: dict, ids:
 
 def card(scored: dict[str, pl.DataFrame], level: str, code: str, classes: Classes,
          france: dict[str, float | None], indicators: tuple[str, ...], context: tuple[str, ...],
-         catalogue: Catalogue | None = None) -> Card:
+         catalogue: Catalogue | None = None, details: dict | None = None) -> Card:
     """Card of one territory.
 
     Parameters
@@ -131,6 +178,8 @@ def card(scored: dict[str, pl.DataFrame], level: str, code: str, classes: Classe
     classes : map classes, for the class label and colour.
     france : raw values of France (``france_values``).
     indicators, context : ids of the variant's axis-1 and axis-2 indicators.
+    details : the commune's row of the cache's commune table (communes only): per-value sources,
+        estimate methods and errors, reasons of absence.
     """
     cat = catalogue or load_catalogue()
     table = scored[level]
@@ -141,7 +190,7 @@ def card(scored: dict[str, pl.DataFrame], level: str, code: str, classes: Classe
         level=level, code=code, name=row["nom"], population=row.get("population"), ifn=row["ifn"],
         motif=row.get("motif"), class_label=classes.label([row["ifn"]])[0], colour=classes.colour([row["ifn"]])[0],
         rank_dep=rank_dep, n_dep=n_dep, rank_france=rank_fr, n_france=n_fr,
-        indicators=indicator_rows(row, indicators, cat), context=indicator_rows(row, context, cat),
+        indicators=indicator_rows(row, indicators, cat, details), context=indicator_rows(row, context, cat, details),
         comparison=comparison_rows(scored, level, row, indicators + context, france),
     )
 

@@ -124,7 +124,8 @@ def _card(tables: dict, state: urlstate.MapState) -> None:
         return
     variant = catalogue.variant(state.variant)
     c = card(tables, state.level, state.code, carte_cache.classes(state.variant, state.level, state.method),
-             carte_cache.france(state.variant), variant.indicators, variant.context, catalogue)
+             carte_cache.france(state.variant), variant.indicators, variant.context, catalogue,
+             carte_cache.commune_details(state.level, state.code))
     st.subheader(f"{c.name} ({UNIT_LABELS[c.level]} {c.code})")
     swatch = (f'<span style="background:{html.escape(c.colour)};display:inline-block;width:16px;height:16px;'
               f'border:1px solid #777;vertical-align:middle"></span> Classe : {html.escape(c.class_label)}')
@@ -140,12 +141,12 @@ def _card(tables: dict, state: urlstate.MapState) -> None:
     if c.motif:
         st.warning(f"Pas de score : {c.motif}")
     if c.population is not None:
-        st.caption(f"Population municipale 2017 : {c.population:,}".replace(",", " "))
+        st.caption(f"Population municipale 2023 (en vigueur en 2026) : {c.population:,}".replace(",", " "))
 
     def rows(items):
         return [{"Indicateur": r.label, "Valeur": fmt_value(r.raw, r.unit), "Score (1 à 10)": fmt_value(r.score),
                  "Imputée": "oui" if r.imputed else "non", "Remarque": r.reason or (r.proxy_note or ""),
-                 "Source": r.source, "Millésime": r.vintage} for r in items]
+                 "Définition": r.definition, "Source": r.source, "Millésime": r.vintage} for r in items]
 
     # Static HTML tables (st.table): the interactive grid's scripts would delay the first map by ~0.3 s.
     st.markdown("**Indicateurs de l'indice**")

@@ -54,6 +54,14 @@ def search_index() -> pl.DataFrame:
     return _index(data.fingerprint())
 
 
+def commune_details(level: str, code: str) -> dict | None:
+    """The cache's row of a commune (per-value sources, estimates), or None for other levels."""
+    if level != "commune":
+        return None
+    rows = data.communes(data.fingerprint()).filter(pl.col("code") == code)
+    return rows.row(0, named=True) if rows.height else None
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _france(fingerprint: str, variant: str) -> dict:
     return france_values(data.communes(fingerprint), variant)
