@@ -93,6 +93,11 @@ class Catalogue:
     indicators: tuple[Indicator, ...]
     variants: tuple[Variant, ...]
     sources: tuple[Source, ...] = ()
+    retired: tuple[tuple[str, str], ...] = ()  # (former indicator id, French explanation)
+
+    def retired_reason(self, id: str) -> str | None:
+        """Why a former indicator left the catalogue (None if ``id`` never was one)."""
+        return dict(self.retired).get(id)
 
     def source(self, id: str) -> Source:
         for src in self.sources:
@@ -243,7 +248,14 @@ def parse_catalogue(text: str, path: Path | str = "catalogue.toml") -> Catalogue
     if not isinstance(raw_var, dict) or not raw_var:
         _fail(path, "aucune table [variants.<id>].")
     variants = tuple(_parse_variant(path, id, raw, indicators) for id, raw in raw_var.items())
-    return Catalogue(indicators=tuple(indicators.values()), variants=variants, sources=tuple(sources.values()))
+    retired = data.get("retired", {})
+    if not isinstance(retired, dict) or not all(isinstance(v, str) and v.strip() for v in retired.values()):
+        _fail(path, "« retired » doit être une table id = \"raison\".")
+    clash = [r for r in retired if r in indicators]
+    if clash:
+        _fail(path, f"l'indicateur « {clash[0]} » est à la fois dans le catalogue et dans [retired].")
+    return Catalogue(indicators=tuple(indicators.values()), variants=variants, sources=tuple(sources.values()),
+                     retired=tuple(retired.items()))
 
 
 @lru_cache(maxsize=4)

@@ -3,8 +3,8 @@
 Format::
 
     [weights]
-    thd = 1.0
-    mobile = 1.0
+    fibre = 1.0
+    couv4g = 1.0
     pauvrete = 2.0
     perso_travailleurs_sociaux = 1.0
 
@@ -38,6 +38,7 @@ from pathlib import Path
 
 import tomli_w
 
+from ifn.catalogue import load_catalogue
 from ifn.errors import IFNError, InputError
 from ifn.score import ScoreOptions, resolve_selection
 from ifn.upload import DIRECTIONS, CustomIndicator
@@ -71,6 +72,7 @@ class Preset:
 
     options: ScoreOptions
     customs: tuple[CustomSpec, ...] = ()
+    notices: tuple[str, ...] = ()  # French notices (weights of retired indicators ignored)
 
     def custom(self, id: str) -> CustomSpec | None:
         return next((c for c in self.customs if c.id == id), None)
@@ -173,7 +175,7 @@ def read_preset(source: bytes | str | Path, extra_ids: tuple[str, ...] = ()) -> 
                          f"et [custom.<id>].")
     weights = data.get("weights")
     if not isinstance(weights, dict) or not weights:
-        raise InputError(f"Le {name} n'a pas de table [weights] (exemple : thd = 1.0).")
+        raise InputError(f"Le {name} n'a pas de table [weights] (exemple : fibre = 1.0).")
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise InputError(f"Dans le {name}, « settings » doit être une table [settings].")
@@ -186,9 +188,10 @@ def read_preset(source: bytes | str | Path, extra_ids: tuple[str, ...] = ()) -> 
     if "impute" in settings and not isinstance(settings["impute"], bool):
         raise InputError(f"Dans le {name}, le réglage « impute » vaut « {settings['impute']} » : true ou false est attendu.")
     customs = parse_custom(data["custom"], name) if "custom" in data else ()
+    weights, notices = drop_retired(dict(weights), name)
     options = ScoreOptions(
         variant=settings.get("variant", "tout_age"),
-        weights=dict(weights),
+        weights=weights,
         method=settings.get("method", "rank"),
         reference=settings.get("reference"),
         impute=settings.get("impute", True),
@@ -199,7 +202,28 @@ def read_preset(source: bytes | str | Path, extra_ids: tuple[str, ...] = ()) -> 
         resolve_selection(options, ids)
     except IFNError as exc:
         raise InputError(f"Dans le {name} : {exc}") from exc
-    return Preset(options=options, customs=customs)
+    return Preset(options=options, customs=customs, notices=notices)
+
+
+def drop_retired(weights: dict, name: str = "fichier de poids") -> tuple[dict | None, tuple[str, ...]]:
+    """Weights without the indicators that left the catalogue, and a French notice for each.
+
+    When only retired indicators were weighted, the variant's default weights apply
+    (``None``), and the notice says so.
+    """
+    catalogue = load_catalogue()
+    notices = []
+    kept = {}
+    for id, value in weights.items():
+        reason = catalogue.retired_reason(id) if not catalogue.has_indicator(id) else None
+        if reason:
+            notices.append(f"Le {name} pondère « {id} », qui n'existe plus : son poids est ignoré. {reason}")
+        else:
+            kept[id] = value
+    if notices and not any(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in kept.values()):
+        notices.append("Aucun autre indicateur n'est pondéré : les poids égaux de la variante s'appliquent.")
+        return None, tuple(notices)
+    return kept, tuple(notices)
 
 
 def load_preset(source: bytes | str | Path, extra_ids: tuple[str, ...] = ()) -> ScoreOptions:

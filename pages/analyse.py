@@ -92,6 +92,8 @@ with left.expander("Préréglage : charger un fichier de poids (TOML)"):
             loaded = read_preset(preset_file.getvalue(), tuple(c.id for c in customs))
             apply_preset(loaded.options)
             st.success(f"Préréglage « {preset_file.name} » chargé dans les réglages.")
+            for notice in loaded.notices:
+                st.warning(notice)
             absent = loaded.weighted_missing({c.id for c in customs})
             if absent:
                 st.warning("Le préréglage pondère des indicateurs personnels absents de votre session : "

@@ -30,9 +30,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--level", default="commune", choices=LEVELS, help="niveau (défaut : commune)")
     parser.add_argument("--variant", default=None, help="variante du catalogue (défaut : tout_age)")
     parser.add_argument("--indicators", default=None,
-                        help="indicateurs retenus, séparés par des virgules (poids égaux), ex. thd,mobile,age65")
+                        help="indicateurs retenus, séparés par des virgules (poids égaux), ex. fibre,couv4g,age65")
     parser.add_argument("--weights", default=None, metavar="FICHIER.toml",
-                        help="fichier de poids TOML ([weights] thd = 1.0 …, [settings] et [custom.<id>] "
+                        help="fichier de poids TOML ([weights] fibre = 1.0 …, [settings] et [custom.<id>] "
                              "facultatifs), par exemple le préréglage de la page d'analyse")
     parser.add_argument("--method", default=None, choices=METHODS, help="normalisation (défaut : rank)")
     parser.add_argument("--reference", default=None,
@@ -57,6 +57,8 @@ def _options(args: argparse.Namespace):
     from ifn.score import ScoreOptions
 
     preset = read_preset(Path(args.weights)) if args.weights else None
+    for notice in (preset.notices if preset else ()):
+        print(f"Attention : {notice}", file=sys.stderr)
     options = preset.options if preset else ScoreOptions()
     if args.indicators is not None:
         if args.weights:
