@@ -1,4 +1,4 @@
-"""User indicator upload: CSV bytes → one value per 2020 commune code.
+"""User indicator upload: CSV bytes → one value per 2026 commune code.
 
 Accepted: UTF-8 (with or without BOM) or Latin-1; separator ``;``, tab or
 ``,``; decimal comma or point (spaces as thousands separators ignored);
@@ -278,7 +278,7 @@ def parse_indicator(table: Table, code_column: str, value_column: str,
     frame = pl.DataFrame({"code": codes, "value": values}, schema={"code": pl.String, "value": pl.Float64})
     if frame.height == 0 and unknown:
         listed = ", ".join(c for _, c in unknown[:10])
-        raise InputError(f"Aucun code du fichier ne correspond à une commune (COG 2020) : {listed}"
+        raise InputError(f"Aucun code du fichier ne correspond à une commune (COG 2026) : {listed}"
                          f"{' …' if len(unknown) > 10 else ''}.")
     return ParsedIndicator(values=frame, unknown=tuple(unknown), arrondissements=tuple(mapped),
                            encoding=table.encoding, separator=table.separator)

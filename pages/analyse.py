@@ -135,7 +135,7 @@ with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
                 if parsed.unknown and not accept:
                     shown = ", ".join(f"{code} (ligne {line})" for line, code in parsed.unknown[:MAX_UNKNOWN_SHOWN])
                     more = f" et {len(parsed.unknown) - MAX_UNKNOWN_SHOWN} autres" if len(parsed.unknown) > MAX_UNKNOWN_SHOWN else ""
-                    st.warning(f"{len(parsed.unknown)} code(s) ne correspondent à aucune commune (COG 2020) : "
+                    st.warning(f"{len(parsed.unknown)} code(s) ne correspondent à aucune commune (COG 2026) : "
                                f"{shown}{more}. Cochez « Utiliser le fichier même si… » pour ajouter les "
                                f"{parsed.values.height} autres valeurs.")
                 else:

@@ -71,7 +71,7 @@ def default_prepared(level: str) -> PreparedLevels:
 
 @st.cache_resource(max_entries=1)
 def known_codes(fingerprint: str) -> frozenset[str]:
-    """COG 2020 commune codes (for the upload check)."""
+    """COG 2026 commune codes (for the upload check)."""
     return frozenset(data.communes(fingerprint)["code"].to_list())
 
 

@@ -162,7 +162,7 @@ def unknown_notice(spec, path: Path, parsed, shown: int = UNKNOWN_SHOWN) -> str 
     listed = ", ".join(f"{code} (ligne {line})" for line, code in parsed.unknown[:shown])
     more = f" et {len(parsed.unknown) - shown} autre(s)" if len(parsed.unknown) > shown else ""
     return (f"Attention : {len(parsed.unknown)} code(s) du fichier « {path} » (indicateur « {spec.id} ») ne "
-            f"correspondent à aucune commune (COG 2020) et sont ignorés : {listed}{more} ; les "
+            f"correspondent à aucune commune (COG 2026) et sont ignorés : {listed}{more} ; les "
             f"{parsed.values.height} autres valeurs sont utilisées.")
 
 
