@@ -166,7 +166,9 @@ def raw_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection,
     pools = [c for p in selection.poolings if p.kind == "locaux" for c in (p.total, p.covered)]
     wanted = list(IDENTITY) + [i for i in selection.ids if i not in selection.custom] + pools
     frame = communes.lazy() if isinstance(communes, pl.DataFrame) else communes
-    missing = [c for c in wanted if c not in frame.collect_schema().names()]
+    names = frame.collect_schema().names()
+    wanted += [estimate_column(i) for i in selection.ids if estimate_column(i) in names]
+    missing = [c for c in wanted if c not in names]
     if missing:
         raise InputError(f"La table des communes n'a pas les colonnes : {', '.join(missing)}.")
     frame = frame.select(wanted).collect()
@@ -177,6 +179,19 @@ def raw_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection,
             log.warning("%d code(s) des indicateurs personnalisés ne correspondent à aucune commune.", unmatched)
         frame = frame.join(extra, on="code", how="left", maintain_order="left")
     return frame.with_columns(pl.col(i).cast(pl.Float64) for i in selection.ids)
+
+
+def estimate_column(id: str) -> str:
+    """Cache column flagging the commune values the build estimated (e.g. a secret poverty rate
+    estimated from the median income): they count as values, and are flagged ``imputed_<id>``."""
+    return f"estime_{id}"
+
+
+def mark_estimates(prepared: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
+    """``imputed_<id>`` is also True where the build estimated the value (``estime_<id>``)."""
+    exprs = [(pl.col(flag_column(i)) | pl.col(estimate_column(i)).fill_null(False)).alias(flag_column(i))
+             for i in ids if estimate_column(i) in prepared.columns and flag_column(i) in prepared.columns]
+    return prepared.with_columns(exprs) if exprs else prepared
 
 
 def _reference_values(communes: pl.DataFrame, units: pl.DataFrame, level: str, selection: Selection,
@@ -270,7 +285,8 @@ def _ifn_exprs(selection: Selection, options: ScoreOptions) -> list[pl.Expr]:
 def prepare_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection, options: ScoreOptions,
                      extra: pl.DataFrame | None = None) -> pl.DataFrame:
     """Commune table restricted to the needed columns, with extra indicators joined and values imputed."""
-    return impute_communes(raw_communes(communes, selection, extra), list(selection.ids), enabled=options.impute)
+    prepared = impute_communes(raw_communes(communes, selection, extra), list(selection.ids), enabled=options.impute)
+    return mark_estimates(prepared, selection.ids)
 
 
 def indicator_scores(units: pl.DataFrame, communes: pl.DataFrame, level: str, selection: Selection,
@@ -327,6 +343,7 @@ def score_level(communes: pl.DataFrame | pl.LazyFrame, level: str, options: Scor
     if level not in SCORE_LEVELS:
         raise InputError(f"Niveau inconnu « {level} » : choisissez parmi {', '.join(SCORE_LEVELS)}.")
     prepared, levels = build_levels(raw_communes(communes, selection, extra), list(selection.poolings), options.impute)
+    prepared = mark_estimates(prepared, selection.ids)
     units = prepared if level == "commune" else levels[level]
     return score_units(units, prepared, level, selection, options)
 
@@ -351,6 +368,7 @@ def prepare_levels(communes: pl.DataFrame | pl.LazyFrame, options: ScoreOptions 
     selection = resolve_selection(options, custom_ids(extra))
     raw = raw_communes(communes, selection, extra)
     prepared, levels = build_levels(raw, list(selection.poolings), options.impute)
+    prepared = mark_estimates(prepared, selection.ids)
     units = {"commune": prepared, **levels}
     tables = {level: indicator_scores(units[level], prepared, level, selection, options) for level in SCORE_LEVELS}
     return PreparedLevels(options=options, selection=selection, tables=tables)
