@@ -285,8 +285,7 @@ def _ifn_exprs(selection: Selection, options: ScoreOptions) -> list[pl.Expr]:
 def prepare_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection, options: ScoreOptions,
                      extra: pl.DataFrame | None = None) -> pl.DataFrame:
     """Commune table restricted to the needed columns, with extra indicators joined and values imputed."""
-    prepared = impute_communes(raw_communes(communes, selection, extra), list(selection.ids), enabled=options.impute)
-    return mark_estimates(prepared, selection.ids)
+    return impute_communes(raw_communes(communes, selection, extra), list(selection.ids), enabled=options.impute)
 
 
 def indicator_scores(units: pl.DataFrame, communes: pl.DataFrame, level: str, selection: Selection,
@@ -299,8 +298,11 @@ def indicator_scores(units: pl.DataFrame, communes: pl.DataFrame, level: str, se
 
 
 def combine(scored: pl.DataFrame, level: str, selection: Selection, options: ScoreOptions) -> pl.DataFrame:
-    """Weighted IFN, 3-of-5 rule, contexte, and the output column order."""
-    scored = scored.with_columns(_ifn_exprs(selection, options))
+    """Weighted IFN, 3-of-5 rule, contexte, and the output column order.
+
+    At the commune level, values the build estimated are flagged ``imputed_<id>`` here (they
+    count as values everywhere else: aggregation, references)."""
+    scored = mark_estimates(scored.with_columns(_ifn_exprs(selection, options)), selection.ids)
     per_indicator = []
     for i in selection.ids:
         per_indicator += [pl.col(i).alias(raw_column(i)), pl.col(score_column(i)), pl.col(flag_column(i))]
@@ -343,7 +345,6 @@ def score_level(communes: pl.DataFrame | pl.LazyFrame, level: str, options: Scor
     if level not in SCORE_LEVELS:
         raise InputError(f"Niveau inconnu « {level} » : choisissez parmi {', '.join(SCORE_LEVELS)}.")
     prepared, levels = build_levels(raw_communes(communes, selection, extra), list(selection.poolings), options.impute)
-    prepared = mark_estimates(prepared, selection.ids)
     units = prepared if level == "commune" else levels[level]
     return score_units(units, prepared, level, selection, options)
 
@@ -368,7 +369,6 @@ def prepare_levels(communes: pl.DataFrame | pl.LazyFrame, options: ScoreOptions 
     selection = resolve_selection(options, custom_ids(extra))
     raw = raw_communes(communes, selection, extra)
     prepared, levels = build_levels(raw, list(selection.poolings), options.impute)
-    prepared = mark_estimates(prepared, selection.ids)
     units = {"commune": prepared, **levels}
     tables = {level: indicator_scores(units[level], prepared, level, selection, options) for level in SCORE_LEVELS}
     return PreparedLevels(options=options, selection=selection, tables=tables)
