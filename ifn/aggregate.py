@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ifn.impute import flag_column
+from ifn.columns import flag_column
 from ifn.levels import LEVELS
 
 

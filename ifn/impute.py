@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import polars as pl
 
-NO_EPCI = "ZZZZZZZZZ"
+from ifn.aggregate import NO_EPCI, Pooling, cell_imputations, commune_cells, impute_from_cells
+from ifn.columns import flag_column
 
-
-def flag_column(id: str) -> str:
-    return f"imputed_{id}"
+__all__ = ["NO_EPCI", "flag_column", "impute_communes", "imputation_counts"]
 
 
 def impute_communes(communes: pl.DataFrame, ids: list[str] | tuple[str, ...], enabled: bool = True) -> pl.DataFrame:
@@ -32,8 +31,6 @@ def impute_communes(communes: pl.DataFrame, ids: list[str] | tuple[str, ...], en
     -------
     The same table with ``ids`` filled and one boolean ``imputed_<id>`` per id.
     """
-    from ifn.aggregate import Pooling, cell_imputations, commune_cells, impute_from_cells
-
     ids = list(ids)
     if not ids:
         return communes
