@@ -352,7 +352,7 @@ def build_levels(raw: pl.DataFrame, poolings: list[Pooling], impute: bool = True
     names = ("epci", "dep", "reg", "epci_nom", "dep_nom", "reg_nom")
     text = raw.select(names)[first].to_numpy()
     keys = {c: text[:, j] for j, c in enumerate(names)}
-    counts = [c for p in poolings if p.kind == "locaux" for c in (p.total, p.covered)]
+    counts = list(dict.fromkeys(c for p in poolings if p.kind == "locaux" for c in (p.total, p.covered)))
     matrix = raw.select(pl.col([*ids, *counts, "population"]).cast(pl.Float64)).to_numpy()
     col = {c: matrix[:, j] for j, c in enumerate([*ids, *counts, "population"])}
     population = np.nan_to_num(col["population"], nan=0.0)

@@ -163,7 +163,7 @@ def unmatched_extra_codes(communes: pl.DataFrame | pl.LazyFrame, extra: pl.DataF
 def raw_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection,
                  extra: pl.DataFrame | None = None) -> pl.DataFrame:
     """Commune table restricted to the needed columns, with the extra indicators joined (not imputed)."""
-    pools = [c for p in selection.poolings if p.kind == "locaux" for c in (p.total, p.covered)]
+    pools = list(dict.fromkeys(c for p in selection.poolings if p.kind == "locaux" for c in (p.total, p.covered)))
     wanted = list(IDENTITY) + [i for i in selection.ids if i not in selection.custom] + pools
     frame = communes.lazy() if isinstance(communes, pl.DataFrame) else communes
     names = frame.collect_schema().names()

@@ -5,7 +5,7 @@ import pytest
 
 from ifn.aggregate import Pooling, aggregate_level
 
-POOLS = [Pooling("x"), Pooling("thd", "locaux", "thd_locaux", "thd_eligibles")]
+POOLS = [Pooling("x"), Pooling("fibre", "locaux", "fibre_locaux", "fibre_raccordables")]
 
 
 @pytest.fixture
@@ -18,8 +18,8 @@ def communes():
         "reg": ["84", "84", "32", "32", "32"], "reg_nom": ["ARA", "ARA", "HDF", "HDF", "HDF"],
         "population": [100, 300, 50, 10, 5],
         "x": [10.0, 20.0, 17.5, 30.0, 60.0], "imputed_x": [False, False, True, True, True],
-        "thd": [50.0, 25.0, 0.0, 10.0, None], "imputed_thd": [False, True, False, False, False],
-        "thd_locaux": [100.0, None, 50.0, 10.0, None], "thd_eligibles": [50.0, None, 50.0, 9.0, None],
+        "fibre": [50.0, 25.0, 0.0, 10.0, None], "imputed_fibre": [False, True, False, False, False],
+        "fibre_locaux": [100.0, None, 50.0, 10.0, None], "fibre_raccordables": [50.0, None, 50.0, 9.0, None],
     })
 
 
@@ -33,9 +33,9 @@ def test_epci(communes):
     assert out["x"].to_list() == pytest.approx([17.5, 40.0])
     assert out["imputed_x"].to_list() == [False, True]
     assert out["part_pop_observee_x"].to_list() == pytest.approx([400 / 450, 0.0])
-    # thd pooled over observed premises: E1 a + c → 1 − 100/150 ; E2 d → 1 − 9/10
-    assert out["thd"].to_list() == pytest.approx([100 / 3, 10.0])
-    assert out["part_pop_observee_thd"].to_list() == pytest.approx([150 / 450, 10 / 15])
+    # fibre pooled over observed premises: E1 a + c → 1 − 100/150 ; E2 d → 1 − 9/10
+    assert out["fibre"].to_list() == pytest.approx([100 / 3, 10.0])
+    assert out["part_pop_observee_fibre"].to_list() == pytest.approx([150 / 450, 10 / 15])
 
 
 def test_departement_and_region_and_france(communes):
@@ -47,7 +47,7 @@ def test_departement_and_region_and_france(communes):
     fr = aggregate_level(communes, "france", POOLS)
     assert fr["code"].to_list() == ["FR"] and fr["population"][0] == 465
     assert fr["x"][0] == pytest.approx(17.5)
-    assert fr["thd"][0] == pytest.approx(100 * (1 - 109 / 160))
+    assert fr["fibre"][0] == pytest.approx(100 * (1 - 109 / 160))
 
 
 def test_majority_parent_tie_breaks_on_commune_count_then_code():

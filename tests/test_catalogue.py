@@ -22,13 +22,24 @@ indicators = ["a"]
 
 def test_shipped_catalogue():
     cat = load_catalogue()
-    assert cat.ids[:5] == ("thd", "mobile", "age65", "diplome", "pauvrete")
+    assert cat.ids[:5] == ("fibre", "couv4g", "age65", "diplome", "pauvrete")
     var = cat.variant("tout_age")
     assert var.label == "Tout âge"
-    assert var.indicators == ("thd", "mobile", "age65", "diplome", "pauvrete")
-    assert var.context == ("menseul", "fammono", "chomage", "rsa", "bibliotheque", "service_public")
-    assert cat.indicator("mobile").proxy_note  # flagged as a proxy
-    assert cat.indicator("thd").aggregation == "locaux"
+    assert var.indicators == ("fibre", "couv4g", "age65", "diplome", "pauvrete")
+    assert var.context == ("thd30", "couv4g_min", "menseul", "fammono", "chomage", "etrangers",
+                           "dist_bibliotheque", "dist_france_services", "dist_mediation")
+    assert cat.indicator("couv4g").proxy_note  # flagged as a proxy
+    assert cat.indicator("fibre").aggregation == "locaux"
+    assert cat.indicator("couv4g").aggregation == "surface" and cat.indicator("couv4g").pooling_kind == "locaux"
+    # every indicator names catalogue sources, a definition and an allowed range
+    known = {s.id for s in cat.sources}
+    for ind in cat.indicators:
+        assert ind.source_ids and set(ind.source_ids) <= known, ind.id
+        assert ind.definition and ind.range is not None, ind.id
+    age = cat.indicator("age65")
+    assert age.source_ids == ("recensement_2022", "recensement_2017_drom")
+    assert age.source == cat.source("recensement_2022").label and age.vintage == "RP 2022"
+    assert "rsa" in dict(cat.retired) and cat.retired_reason("fibre") is None
     assert all(cat.indicator(i).axis == 2 for i in var.context)
     assert all(i.direction == "plus_haut_plus_fragile" for i in cat.indicators)
 
@@ -53,6 +64,41 @@ def test_validation(old, new, message):
     assert old in GOOD
     with pytest.raises(ConfigError, match=message):
         parse_catalogue(GOOD.replace(old, new), "cat.toml")
+
+
+SOURCED = GOOD.replace('source = "S"\nvintage = "2020"\n', 'source = "s1"\nfallback_sources = ["s2"]\nrange = [0, 100]\n') + """
+[sources.s1]
+module = "m1"
+label = "Producteur 1"
+vintage = "2024"
+cog_date = "2024-01-01"
+[sources.s2]
+module = "m2"
+label = "Producteur 2"
+vintage = "2017"
+[retired]
+vieux = "remplacé par a"
+"""
+
+
+def test_sources_fallbacks_range_and_retired():
+    cat = parse_catalogue(SOURCED)
+    a = cat.indicator("a")
+    assert (a.source, a.vintage, a.source_ids, a.range) == ("Producteur 1", "2024", ("s1", "s2"), (0.0, 100.0))
+    assert cat.source("s1").cog_date == "2024-01-01" and cat.retired_reason("vieux") == "remplacé par a"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('fallback_sources = ["s2"]', 'fallback_sources = ["s9"]', "source inconnue"),
+    ("range = [0, 100]", "range = [100, 0]", "\\[minimum, maximum\\]"),
+    ('cog_date = "2024-01-01"', 'cog_date = "2024"', "AAAA-MM-JJ"),
+    ('vieux = "remplacé par a"', 'a = "remplacé"', "à la fois dans le catalogue et dans \\[retired\\]"),
+    ('module = "m2"\n', "", "pas de champ « module »"),
+])
+def test_source_validation(old, new, message):
+    assert old in SOURCED
+    with pytest.raises(ConfigError, match=message):
+        parse_catalogue(SOURCED.replace(old, new), "cat.toml")
 
 
 def test_good_minimal_and_syntax_error():

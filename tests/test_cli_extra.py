@@ -29,7 +29,7 @@ TINY_CSV = ("Code INSEE;Libellé;Effectif;Taux équipé\n"
             "1001;Ambérieu;10;1\n01002;B;20;2,0\n01003;C;30;2\n01004;D;40;3\n01005;E;50;5\n99999;X;60;7\n"
             ).encode("latin-1")
 TINY_PRESET = """[weights]
-thd = 1
+fibre = 1
 perso_taux = 2
 
 [settings]
@@ -77,7 +77,7 @@ def test_hand_computed_scores(tiny, capsys):
     assert out["raw_perso_taux"].to_list() == [5.0, 4.0, 4.0, 3.0, 1.0]
     # rank: F = 0.9, 0.6, 0.6, 0.3, 0.1 → s = 1 + 9 (F − 0.1) / 0.8
     assert out["score_perso_taux"].to_list() == pytest.approx([10, 6.625, 6.625, 3.25, 1])
-    # thd 1, 4, 7, 10, null; IFN = (thd + 2·perso) / 3; 2 indicators retained → both required (01005 has no thd)
+    # fibre 1, 4, 7, 10, null; IFN = (fibre + 2·perso) / 3; 2 indicators retained → both required (01005 has no fibre)
     assert out["ifn"].to_list()[:4] == pytest.approx([7.0, 5.75, 6.75, 5.5])
     assert out["ifn"][4] is None
 
@@ -111,7 +111,7 @@ def test_xlsx_metadata_lists_the_custom_indicator(tiny):
     book = openpyxl.load_workbook(io.BytesIO((tiny / "out.xlsx").read_bytes()))
     meta = dict(book["Métadonnées"].iter_rows(min_row=2, values_only=True))
     assert meta["Indicateurs personnels"] == "perso_taux (Taux, plus_haut_moins_fragile, fichier taux.csv, 5 valeurs)"
-    assert meta["Poids"] == "thd = 1, perso_taux = 2"
+    assert meta["Poids"] == "fibre = 1, perso_taux = 2"
 
 
 TWO_CUSTOMS = TINY_PRESET + '\n[custom.perso_b]\nlabel = "B"\ndirection = "plus_haut_plus_fragile"\n'
@@ -127,7 +127,7 @@ TWO_CUSTOMS = TINY_PRESET + '\n[custom.perso_b]\nlabel = "B"\ndirection = "plus_
                                                "perso_b) : précisez lequel avec --extra <id>=FICHIER.csv"),
     (TINY_PRESET, ["--extra", "perso_taux=a.csv", "--extra", "perso_taux=b.csv"], {},
      "deux fichiers pour l'indicateur « perso_taux »"),
-    ("[weights]\nthd = 1\n", ["--extra", "taux.csv"], {}, "le fichier de poids ne décrit aucun indicateur personnel"),
+    ("[weights]\nfibre = 1\n", ["--extra", "taux.csv"], {}, "le fichier de poids ne décrit aucun indicateur personnel"),
     (TINY_PRESET, ["--extra", "perso_taux=absent.csv"], {}, "--extra perso_taux : le fichier « absent.csv » est "
                                                             "introuvable."),
     (TINY_PRESET, ["--extra", "d.csv"], {"d.csv": b"Code INSEE;Taux \xe9quip\xe9\n01001;1\n1001;2\n"},
@@ -236,7 +236,7 @@ def test_page_preset_and_file_give_the_same_scores_on_the_command_line(built_cac
     assert not at.exception and not at.error
     added = "Indicateur « Équipements Belfort » ajouté : 102 communes (1 code(s) inconnu(s) ignoré(s))"
     assert any(added in s.value for s in at.success)
-    at.number_input(key="an_w_mobile").set_value(0.0)
+    at.number_input(key="an_w_couv4g").set_value(0.0)
     at.number_input(key="an_w_chomage").set_value(1.0)
     at.button[[b.label for b in at.button].index("Appliquer")].click().run()
     assert not at.exception and not at.error
@@ -245,7 +245,7 @@ def test_page_preset_and_file_give_the_same_scores_on_the_command_line(built_cac
 
     preset = downloads["ifn_reglages.toml"]
     text = preset.decode("utf-8")
-    assert "perso_equipements_belfort = 2.0" in text and "mobile = 0.0" in text and "chomage = 1.0" in text
+    assert "perso_equipements_belfort = 2.0" in text and "couv4g = 0.0" in text and "chomage = 1.0" in text
     assert ('[custom.perso_equipements_belfort]\nlabel = "Équipements Belfort"\n'
             'direction = "plus_haut_moins_fragile"\ncode_column = "Code INSEE"\n'
             f'value_column = "{VALUE_COLUMN}"\nfile = "Équipements Belfort.csv"\n') in text
@@ -271,7 +271,7 @@ def test_page_preset_and_file_give_the_same_scores_on_the_command_line(built_cac
 
 def test_page_loads_a_preset_with_custom_tables(built_cache, clear_streamlit_caches):
     at = AppTest.from_file(PAGE, default_timeout=300).run()
-    preset = ('[weights]\nthd = 1\nperso_absent = 2\nperso_tiny = 3\n'
+    preset = ('[weights]\nfibre = 1\nperso_absent = 2\nperso_tiny = 3\n'
               '[custom.perso_absent]\nlabel = "Absent"\ndirection = "plus_haut_plus_fragile"\nfile = "absent.csv"\n'
               '[custom.perso_tiny]\nlabel = "Tiny"\ndirection = "plus_haut_plus_fragile"\n').encode()
     at.file_uploader(key="an_upload").upload("Tiny.csv", b"code;v\n01001;1\n01002;3\n", "text/csv").run()
@@ -280,6 +280,6 @@ def test_page_loads_a_preset_with_custom_tables(built_cache, clear_streamlit_cac
     at.file_uploader(key="an_preset_file").upload("p.toml", preset, "application/toml").run()
     assert not at.exception and not at.error
     assert at.number_input(key="an_w_perso_tiny").value == 3.0
-    assert at.number_input(key="an_w_mobile").value == 0.0
+    assert at.number_input(key="an_w_couv4g").value == 0.0
     assert at.warning[0].value.startswith("Le préréglage pondère des indicateurs personnels absents de votre "
                                           "session : « Absent » (fichier « absent.csv »).")

@@ -23,7 +23,7 @@ def test_default_csv(synthetic_cache, capsys):
     df = read_csv(out)
     assert df["code"].to_list() == ["01001", "01002", "01003", "01004", "01005"]
     assert df["ifn"].to_list()[:4] == pytest.approx([4.0, 3.25, 4.48, 6.7])
-    for i in ("thd", "mobile", "age65", "diplome", "pauvrete"):
+    for i in ("fibre", "couv4g", "age65", "diplome", "pauvrete"):
         assert {f"raw_{i}", f"score_{i}", f"imputed_{i}"} <= set(df.columns)
     assert {"code", "nom", "population", "ifn"} <= set(df.columns)
     assert "4 avec un IFN, 1 sans score" in capsys.readouterr().out
@@ -31,13 +31,13 @@ def test_default_csv(synthetic_cache, capsys):
 
 def test_weights_file_and_indicators(synthetic_cache):
     weights = synthetic_cache / "w.toml"
-    weights.write_text("[weights]\nthd = 2\nmobile = 1\nage65 = 1\ndiplome = 1\npauvrete = 1\n"
+    weights.write_text("[weights]\nfibre = 2\ncouv4g = 1\nage65 = 1\ndiplome = 1\npauvrete = 1\n"
                        "[settings]\nimpute = false\n", encoding="utf-8")
     out = synthetic_cache / "w.parquet"
     assert main(["score", "--weights", str(weights), "--out", str(out)]) == 0
     assert pl.read_parquet(out)["ifn"].to_list()[:4] == pytest.approx([3.25, 3.4, 4.9, 7.25])
     out2 = synthetic_cache / "i.parquet"
-    assert main(["score", "--indicators", "thd,mobile", "--no-impute", "--out", str(out2)]) == 0
+    assert main(["score", "--indicators", "fibre,couv4g", "--no-impute", "--out", str(out2)]) == 0
     assert pl.read_parquet(out2)["ifn"].to_list()[:4] == pytest.approx([5.5] * 4)
 
 
@@ -46,11 +46,11 @@ def test_levels_and_methods(synthetic_cache):
     assert main(["score", "--level", "epci", "--method", "decile", "--out", str(out)]) == 0
     assert pl.read_parquet(out)["code"].to_list() == ["E1", "E2"]
     assert main(["score", "--method", "base100", "--reference", "dep:01", "--out", str(out)]) == 0
-    assert pl.read_parquet(out)["score_thd"][0] == pytest.approx(40.0)
+    assert pl.read_parquet(out)["score_fibre"][0] == pytest.approx(40.0)
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--indicators", "thd,inconnu"], "Indicateur inconnu « inconnu »"),
+    (["--indicators", "fibre,inconnu"], "Indicateur inconnu « inconnu »"),
     (["--weights", "{dir}/negatif.toml"], "vaut « -1 »"),
     (["--weights", "{dir}/zero.toml"], "Tous les poids sont nuls"),
     (["--weights", "{dir}/casse.toml"], "pas un TOML valide"),
@@ -60,9 +60,9 @@ def test_levels_and_methods(synthetic_cache):
     (["--format", "pdf"], "option invalide"),
 ])
 def test_bad_options_exit_2_in_french(synthetic_cache, capsys, args, message):
-    (synthetic_cache / "negatif.toml").write_text("[weights]\nthd = -1\n", encoding="utf-8")
-    (synthetic_cache / "zero.toml").write_text("[weights]\nthd = 0\nmobile = 0\n", encoding="utf-8")
-    (synthetic_cache / "casse.toml").write_text("[weights\nthd = 1\n", encoding="utf-8")
+    (synthetic_cache / "negatif.toml").write_text("[weights]\nfibre = -1\n", encoding="utf-8")
+    (synthetic_cache / "zero.toml").write_text("[weights]\nfibre = 0\ncouv4g = 0\n", encoding="utf-8")
+    (synthetic_cache / "casse.toml").write_text("[weights\nfibre = 1\n", encoding="utf-8")
     args = [a.replace("{dir}", str(synthetic_cache)) for a in args]
     with pytest.raises(SystemExit) if "--format" in args else _noop():
         code = main(["score", *args, "--out", str(synthetic_cache / "x.csv")])

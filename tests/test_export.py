@@ -12,7 +12,7 @@ from ifn.export import to_csv_bytes, to_geojson_bytes, to_parquet_bytes, to_xlsx
 
 FRAME = pl.DataFrame({
     "code": ["01001", "=HYPERLINK()"], "nom": ["-2+3", "Saint-Jean; d'Arc"],
-    "ifn": [6.25, None], "imputed_thd": [True, False], "codes_postaux": [["01400", "01401"], []],
+    "ifn": [6.25, None], "imputed_fibre": [True, False], "codes_postaux": [["01400", "01401"], []],
     "n": pl.Series([3, -2], dtype=pl.Int32),
 })
 
@@ -21,7 +21,7 @@ def test_csv_french_spreadsheet_format():
     data = to_csv_bytes(FRAME)
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.decode("utf-8-sig") == (
-        "code;nom;ifn;imputed_thd;codes_postaux;n\n"
+        "code;nom;ifn;imputed_fibre;codes_postaux;n\n"
         "01001;'-2+3;6,25;oui;01400, 01401;3\n"
         "'=HYPERLINK();\"Saint-Jean; d'Arc\";;non;\"\";-2\n"
     )
@@ -30,7 +30,7 @@ def test_csv_french_spreadsheet_format():
 def test_xlsx_values_are_not_formulas():
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(FRAME, sheet="IFN", metadata={"Méthode": "=rang"})))
     ws = book["IFN"]
-    assert [c.value for c in ws[1]] == ["code", "nom", "ifn", "imputed_thd", "codes_postaux", "n"]
+    assert [c.value for c in ws[1]] == ["code", "nom", "ifn", "imputed_fibre", "codes_postaux", "n"]
     assert ws["A3"].value == "'=HYPERLINK()" and ws["A3"].data_type == "s"
     assert ws["A2"].value == "01001"  # codes stay text
     assert ws["C2"].value == 6.25 and ws["C3"].value is None

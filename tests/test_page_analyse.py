@@ -79,7 +79,7 @@ def test_bad_file_shows_error_and_page_still_works(page):
     upload_indicator(page, "doublons.csv", b"code;v\n01001;1\n01002;x\n")
     assert "Ligne 3 : la valeur « x »" in page.error[0].value
     # still usable: a weight change is applied
-    page.number_input(key="an_w_mobile").set_value(0.0)
+    page.number_input(key="an_w_couv4g").set_value(0.0)
     page.button[[b.label for b in page.button].index("Appliquer")].click().run()
     assert not page.exception
     assert metrics(page)["Corrélation de rang avec l'IFN par défaut (Spearman)"] != "1,000"

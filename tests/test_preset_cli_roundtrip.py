@@ -20,7 +20,7 @@ from ifn.score import ScoreOptions, prepare_levels
 from ifn.sensitivity import level_ifn
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "analyse.py")
-ZERO_CONTEXT = {i: 0.0 for i in ("menseul", "fammono", "chomage", "rsa", "bibliotheque", "service_public")}
+ZERO_CONTEXT = {i: 0.0 for i in ("menseul", "fammono", "chomage", "etrangers", "dist_bibliotheque", "dist_france_services")}
 
 
 def cli_scores(tmp_path: Path, preset: str, level: str) -> dict[str, float | None]:
@@ -33,11 +33,11 @@ def cli_scores(tmp_path: Path, preset: str, level: str) -> dict[str, float | Non
 
 
 @pytest.mark.parametrize("options", [
-    ScoreOptions(weights={"thd": 1, "mobile": 0, "age65": 1, "diplome": 1, "pauvrete": 2, **ZERO_CONTEXT,
-                          "rsa": 0.5}),
-    ScoreOptions(weights={"thd": 1, "mobile": 1, "age65": 2, "diplome": 1, "pauvrete": 1, **ZERO_CONTEXT},
+    ScoreOptions(weights={"fibre": 1, "couv4g": 0, "age65": 1, "diplome": 1, "pauvrete": 2, **ZERO_CONTEXT,
+                          "etrangers": 0.5}),
+    ScoreOptions(weights={"fibre": 1, "couv4g": 1, "age65": 2, "diplome": 1, "pauvrete": 1, **ZERO_CONTEXT},
                  method="decile", impute=False, min_indicators=4),
-    ScoreOptions(weights={"thd": 1, "mobile": 1, "age65": 1, "diplome": 0, "pauvrete": 1, **ZERO_CONTEXT},
+    ScoreOptions(weights={"fibre": 1, "couv4g": 1, "age65": 1, "diplome": 0, "pauvrete": 1, **ZERO_CONTEXT},
                  method="base100", reference="reg"),
 ])
 def test_preset_reproduces_page_scores(built_cache, tmp_path, options):
@@ -51,7 +51,7 @@ def test_preset_reproduces_page_scores(built_cache, tmp_path, options):
 def test_page_ranking_equals_command_line(built_cache, clear_streamlit_caches, tmp_path):
     at = AppTest.from_file(PAGE, default_timeout=180).run()
     at.number_input(key="an_w_pauvrete").set_value(2.0)
-    at.number_input(key="an_w_mobile").set_value(0.0)
+    at.number_input(key="an_w_couv4g").set_value(0.0)
     at.number_input(key="an_w_chomage").set_value(1.0)
     at.selectbox(key="an_method").set_value("minmax")
     at.checkbox(key="an_impute").uncheck()
@@ -59,6 +59,6 @@ def test_page_ranking_equals_command_line(built_cache, clear_streamlit_caches, t
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     page = {c: (None if v != v else v) for c, v in zip(table["code"], table["ifn"])}
-    options = ScoreOptions(weights={"thd": 1, "mobile": 0, "age65": 1, "diplome": 1, "pauvrete": 2,
+    options = ScoreOptions(weights={"fibre": 1, "couv4g": 0, "age65": 1, "diplome": 1, "pauvrete": 2,
                                     **ZERO_CONTEXT, "chomage": 1.0}, method="minmax", impute=False)
     assert cli_scores(tmp_path, dump_preset(options), "epci") == page

@@ -8,8 +8,12 @@ from hypothesis import strategies as st
 
 from ifn.score import ScoreOptions, score_all, score_level
 
-AXIS1 = ["thd", "mobile", "age65", "diplome", "pauvrete"]
-AXIS2 = ["menseul", "fammono", "chomage", "rsa", "bibliotheque", "service_public"]
+AXIS1 = ["fibre", "couv4g", "age65", "diplome", "pauvrete"]
+AXIS2 = ["thd30", "couv4g_min", "menseul", "fammono", "chomage", "etrangers", "dist_bibliotheque",
+         "dist_france_services", "dist_mediation"]
+# indicator → (total, covered) count columns, for the ones pooled by premises or surface
+POOLED = {"fibre": ("fibre_locaux", "fibre_raccordables"), "thd30": ("locaux", "locaux_30m"),
+          "couv4g": ("surface_km2", "surface_4g_km2"), "couv4g_min": ("surface_km2", "surface_4g_min_km2")}
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 value = st.one_of(st.none(), st.sampled_from([0.0, 5.0, 12.5, 50.0, 100.0]), st.floats(0, 100, allow_nan=False))
@@ -22,15 +26,17 @@ def communes(draw, min_size=3, max_size=25):
     epci = draw(st.lists(st.sampled_from(["E1", "E2", "E3", "ZZZZZZZZZ"]), min_size=n, max_size=n))
     dep = [{"E1": "01", "E2": "01", "E3": "02", "ZZZZZZZZZ": "02"}[e] for e in epci]
     pop = draw(st.lists(st.integers(0, 5000), min_size=n, max_size=n))
-    locaux = [None if t is None else 100.0 for t in cols["thd"]]
-    elig = [None if t is None else 100.0 - t for t in cols["thd"]]
+    counts = {}
+    for id, (total, covered) in POOLED.items():
+        counts[total] = [None if t is None else 100.0 for t in cols[id]] if total not in counts else counts[total]
+        counts[covered] = [None if t is None else 100.0 - t for t in cols[id]]
     return pl.DataFrame({
         "code": [f"{i:05d}" for i in range(n)], "nom": [f"C{i}" for i in range(n)],
         "dep": dep, "dep_nom": dep, "reg": ["84" if d == "01" else "93" for d in dep],
         "reg_nom": ["R" for _ in dep], "epci": epci, "epci_nom": epci,
         "population": pl.Series(pop, dtype=pl.Int64),
         **{k: pl.Series(v, dtype=pl.Float64) for k, v in cols.items()},
-        "thd_locaux": pl.Series(locaux, dtype=pl.Float64), "thd_eligibles": pl.Series(elig, dtype=pl.Float64),
+        **{k: pl.Series(v, dtype=pl.Float64) for k, v in counts.items()},
     })
 
 
@@ -98,7 +104,7 @@ def test_cell_fast_path_equals_commune_by_commune_path(df, impute):
     from ifn.aggregate import Pooling, aggregate_all, build_levels
     from ifn.impute import impute_communes
 
-    pools = [Pooling(i) for i in AXIS1[1:] + AXIS2] + [Pooling("thd", "locaux", "thd_locaux", "thd_eligibles")]
+    pools = [Pooling(i) if i not in POOLED else Pooling(i, "locaux", *POOLED[i]) for i in AXIS1 + AXIS2]
     ids = [p.id for p in pools]
     fast_communes, fast = build_levels(df, pools, impute)
     slow_communes = impute_communes(df, ids, enabled=impute)

@@ -53,20 +53,20 @@ def test_compare_and_movers():
 
 
 def test_influence_leave_one_out():
-    options = ScoreOptions(impute=False, weights={"thd": 1, "mobile": 1, "age65": 1})
+    options = ScoreOptions(impute=False, weights={"fibre": 1, "couv4g": 1, "age65": 1})
     prepared = prepare_levels(synthetic_communes(), options)
-    # IFN A..D = 4, 4, 5.8, 7 ; without thd 5.5, 4, 5.2, 5.5 ; without mobile 1, 2.5, 6.7, 10 ;
+    # IFN A..D = 4, 4, 5.8, 7 ; without fibre 5.5, 4, 5.2, 5.5 ; without couv4g 1, 2.5, 6.7, 10 ;
     # without age65 5.5 everywhere (E has no score)
     assert level_ifn(prepared, "commune", options.weights)["ifn"].to_list()[:4] == pytest.approx([4, 4, 5.8, 7])
     out = influence(prepared, "commune", options.weights)
-    assert out["indicateur"].to_list() == ["mobile", "age65", "thd"]
+    assert out["indicateur"].to_list() == ["couv4g", "age65", "fibre"]
     assert out["influence"].to_list() == pytest.approx([2.1, 1.2, 0.9])
     assert out["influence_max"].to_list() == pytest.approx([3.0, 1.5, 1.5])
     assert out["unites"].to_list() == [4, 4, 4]
     subset = influence(prepared, "commune", options.weights, codes=pl.Series(["01001", "01002"]))
     assert dict(zip(subset["indicateur"], subset["influence"])) == pytest.approx(
-        {"thd": 0.75, "mobile": 2.25, "age65": 1.5})
-    assert influence(prepared, "commune", {"thd": 1, "mobile": 0}).height == 0
+        {"fibre": 0.75, "couv4g": 2.25, "age65": 1.5})
+    assert influence(prepared, "commune", {"fibre": 1, "couv4g": 0}).height == 0
 
 
 def test_histogram_bins():
@@ -87,11 +87,11 @@ def test_settings_written_in_the_exports():
 
     custom = CustomIndicator("perso_ts", "Travailleurs sociaux", "plus_haut_moins_fragile", 2.0,
                              pl.DataFrame({"code": ["01001", "01002"], "value": [1.0, None]}))
-    options = ScoreOptions(weights={"thd": 1, "pauvrete": 2, "mobile": 0, "perso_ts": 2}, method="base100")
+    options = ScoreOptions(weights={"fibre": 1, "pauvrete": 2, "couv4g": 0, "perso_ts": 2}, method="base100")
     record = settings_record(options, "Communes", "01 — Ain", [custom], "2026-11-24")
     assert record == {
         "niveau": "Communes", "territoire": "01 — Ain", "variante": "tout_age", "methode": "base100",
-        "reference_base100": "france", "imputation": "oui", "poids": "thd = 1, pauvrete = 2, perso_ts = 2",
+        "reference_base100": "france", "imputation": "oui", "poids": "fibre = 1, pauvrete = 2, perso_ts = 2",
         "minimum_indicateurs": "3",
         "indicateurs_personnels": "perso_ts = « Travailleurs sociaux » (plus haut = moins fragile, 1 valeurs)",
         "cache_construit_le": "2026-11-24",
@@ -99,10 +99,10 @@ def test_settings_written_in_the_exports():
     frame = pl.DataFrame({"code": ["01001"], "ifn": [4.25]})
     csv = to_csv_bytes(with_settings(frame, record)).decode("utf-8-sig").splitlines()
     assert csv[0].split(";")[:4] == ["code", "ifn", "parametre_niveau", "parametre_territoire"]
-    assert csv[1].startswith("01001;4,25;Communes;01 — Ain;tout_age;base100;france;oui;thd = 1, pauvrete = 2, perso_ts = 2;3;perso_ts")
+    assert csv[1].startswith("01001;4,25;Communes;01 — Ain;tout_age;base100;france;oui;fibre = 1, pauvrete = 2, perso_ts = 2;3;perso_ts")
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame, metadata=record)), read_only=True)
     rows = list(book["Métadonnées"].iter_rows(values_only=True))
-    assert ("poids", "thd = 1, pauvrete = 2, perso_ts = 2") in rows
+    assert ("poids", "fibre = 1, pauvrete = 2, perso_ts = 2") in rows
 
 
 def test_prepare_level_matches_prepare_levels():
