@@ -18,7 +18,7 @@ COG = pl.DataFrame(
 MOVES = pl.DataFrame(
     {
         "mod": ["32", "32", "32", "21", "31", "32", "32", "32", "31", "32"],
-        "date": ["2019-01-01", "2019-01-01", "2019-01-01", "2019-12-31", "2016-01-01", "2021-01-01",
+        "date": ["2019-01-01", "2019-01-01", "2019-01-01", "2019-12-31", "2016-01-01", "2027-01-01",
                  "2016-01-01", "2019-01-01", "1973-01-01", "2017-01-01"],
         "type_av": ["COM"] * 10,
         "code_av": ["01091", "01059", "01097", "14712", "99999", "01999", "01500", "01501", "01600", "01600"],
@@ -43,7 +43,7 @@ def test_resolution_rules():
     assert r.resolve("01097") == ("01453", reconcile.MERGED)
     # a re-establishment (MOD 21) never redirects a code that still exists
     assert r.resolve("14712") == ("14712", reconcile.MATCHED)
-    # events after the 2020 universe (2020-01-01) are ignored
+    # events after the 2026 universe (2026-01-01) are ignored
     assert r.resolve("01999") == (None, reconcile.UNMATCHED)
     # chained: 01500 → 01501 (2016) → 01453 (2019)
     assert r.resolve("01500") == ("01453", reconcile.MERGED)
@@ -59,7 +59,18 @@ def test_attach_codes_report_lists_everything():
     assert entry["identiques"] == 1 and entry["fusions"] == 1 and entry["arrondissements"] == 2
     assert entry["non_apparies"] == 1 and entry["codes_non_apparies"] == ["55555"]
     assert entry["hors_champ"] == 1 and entry["codes_hors_champ"] == ["98714"]
-    assert entry["codes_communes_2020_absentes"] == ["01453", "14666", "14712"]
+    assert entry["codes_communes_2026_absentes"] == ["01453", "14666", "14712"]
+    assert entry["communes_retablies_apres_millesime"] == {}
+
+
+def test_communes_re_established_after_a_source_vintage_are_listed_with_the_reason():
+    src = pl.DataFrame({"code": ["14712", "01033"], "v": [1, 2]})
+    # 14666 Sannerville was re-established out of 14712 on 2019-12-31: a 2018 source cannot describe it
+    _, entry = reconcile.attach_codes(src, resolver(), "ancien.csv", cog_date="2018-01-01")
+    assert entry["communes_retablies_apres_millesime"] == {
+        "14666": "créée ou rétablie le 2019-12-31 à partir de 14712, après le millésime de la source"}
+    _, recent = reconcile.attach_codes(src, resolver(), "recent.csv", cog_date="2024-01-01")
+    assert recent["communes_retablies_apres_millesime"] == {}
 
 
 def test_weighted_mean_by_population_and_fallback():
@@ -96,6 +107,6 @@ def test_france_services_sample_reconciled_and_reported(tmp_path):
     assert entry["lignes"] == 7
     assert (entry["identiques"], entry["arrondissements"], entry["fusions"]) == (4, 1, 0)
     assert entry["codes_hors_champ"] == ["97801"] and entry["codes_non_apparies"] == ["72176"]
-    assert entry["codes_communes_2020_absentes"] == ["01001"]
+    assert entry["codes_communes_2026_absentes"] == ["01001"]
     per_commune = frame.group_by("code").agg(pl.col("france_services").sum()).sort("code")
     assert per_commune.rows() == [("01033", 1), ("02361", 1), ("03190", 1), ("15141", 1), ("75056", 2)]

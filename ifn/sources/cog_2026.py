@@ -59,7 +59,7 @@ def _load_array(path: Path) -> list[dict]:
     if not path.is_file():
         raise DataError(path, "fichier manquant dans le jeu de données ouvertes.")
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise DataError(path, f"le fichier n'est pas en UTF-8 (octet {exc.start}).") from exc
     except json.JSONDecodeError as exc:
