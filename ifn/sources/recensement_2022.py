@@ -82,6 +82,17 @@ APPROXIMATED = ("chomage1524", "chomage5564")
 METHOD_SINGLE = "iris_unique"
 METHOD_5K = "commune_5k"
 METHOD_APPROX = "approx_population"
+#: Approximate weights (the true denominators are not in the IRIS file): population, or the population of
+#: the age group when its share is in the file. Measured against the 5k file on the 1,757 communes split
+#: into IRIS that it holds: seul80 weighted by the 75+ population errs by 0.52 pt on average, by total
+#: population 1.63 pt; diplomas 0.13 pt, unemployment 0.21 pt (by population).
+APPROX_WEIGHTS = {
+    "diplome": ("population", METHOD_APPROX),
+    "chomage": ("population", METHOD_APPROX),
+    "seul80": ("_pop75", "approx_population_75plus"),
+    "chomage1524": ("_pop1524", "approx_population_1524"),
+    "chomage5564": ("population", METHOD_APPROX),
+}
 
 #: Paris, Lyon, Marseille: arrondissement code prefix → whole commune (the 5k file holds both).
 PLM = (("751", "75056"), ("6938", "69123"), ("132", "13055"))
@@ -387,7 +398,8 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
 
     Returns one row per code: ``population_2022`` (Σ P22_POP), ``menages_2022`` (Σ households),
     ``nb_iris``, the indicators of ``INDICATORS`` (percent), ``<id>_methode`` for ``FROM_COMMUNE_FILE``
-    and ``APPROXIMATED`` ∈ {iris_unique, commune_5k, approx_population} (null when no value) and
+    and ``APPROXIMATED`` ∈ {iris_unique, commune_5k, approx_population, approx_population_75plus (seul80),
+    approx_population_1524 (chomage1524)} (see ``APPROX_WEIGHTS``; null when no value) and
     ``recensement_millesime`` = « RP 2022 ».
 
     Context: ``missing`` (output of ``communes_missing_from_iris``) adds ``recensement_partiel`` (bool) and
@@ -403,8 +415,11 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
         pl.col("population").sum().alias("population_2022"),
         pl.col("menages").sum().alias("menages_2022"),
     ]
-    for col in BY_POPULATION + FROM_COMMUNE_FILE + APPROXIMATED:
+    for col in BY_POPULATION:
         aggs.append(pl.when(single).then(pl.col(col).first()).otherwise(_weighted(col, "population")).alias(col))
+    for col in FROM_COMMUNE_FILE + APPROXIMATED:
+        weight = APPROX_WEIGHTS[col][0]
+        aggs.append(pl.when(single).then(pl.col(col).first()).otherwise(_weighted(col, weight)).alias(col))
     for col in BY_HOUSEHOLDS:
         aggs.append(pl.when(single).then(pl.col(col).first()).otherwise(_weighted(col, "menages")).alias(col))
     # The 5k row applies when every IRIS of the commune points to the same 5k commune.
@@ -413,8 +428,12 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
         pl.col("c5k_code").null_count().alias("_null5k"),
         pl.col("c5k_population").first().alias("_pop5k"),
     ] + [pl.col(f"c5k_{c}").first().alias(f"_5k_{c}") for c in FROM_COMMUNE_FILE]
+    weights = [
+        (pl.col("population") * pl.col("age75") / 100).alias("_pop75"),
+        (pl.col("population") * pl.col("age1524") / 100).alias("_pop1524"),
+    ]
     pooled = (
-        mapped.group_by("code", maintain_order=True).agg(aggs)
+        mapped.with_columns(weights).group_by("code", maintain_order=True).agg(aggs)
         .join(notes, on="code", how="left", maintain_order="left")
         .with_columns(pl.col("recensement_note").is_not_null().alias("recensement_partiel"))
     )
@@ -433,7 +452,7 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
             pl.when(use_5k).then(pl.lit(METHOD_5K))
             .when(pl.col(col).is_null()).then(None)
             .when(pl.col("nb_iris") == 1).then(pl.lit(METHOD_SINGLE))
-            .otherwise(pl.lit(METHOD_APPROX))
+            .otherwise(pl.lit(APPROX_WEIGHTS[col][1]))
         )
         out += [pl.when(use_5k).then(pl.col(f"_5k_{col}")).otherwise(pl.col(col)).alias(col),
                 method.alias(f"{col}_methode")]
@@ -441,7 +460,7 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
         method = (
             pl.when(pl.col(col).is_null()).then(None)
             .when(pl.col("nb_iris") == 1).then(pl.lit(METHOD_SINGLE))
-            .otherwise(pl.lit(METHOD_APPROX))
+            .otherwise(pl.lit(APPROX_WEIGHTS[col][1]))
         )
         out.append(method.alias(f"{col}_methode"))
     return (
