@@ -286,3 +286,25 @@ def test_missing_file_is_named(tmp_path):
     (root / rp.IRIS_DIR / "agg_iris_2A.parquet").unlink()
     with pytest.raises(DataError, match="agg_iris_2A.parquet"):
         rp.read(root)
+
+
+def test_corrupt_parquet_file_is_named(tmp_path):
+    root = _mini_bundle(tmp_path)
+    path = root / rp.IRIS_DIR / "agg_iris_29.parquet"
+    path.write_bytes(path.read_bytes()[:200])  # cut short
+    with pytest.raises(DataError, match="agg_iris_29.parquet.*Parquet"):
+        rp.read(root)
+
+
+def test_national_row_of_the_5k_file_is_left_out(bundle_dir):
+    five_k = rp.read_communes_5k(bundle_dir)
+    assert five_k.height == 2_191
+    assert "00FR" not in five_k["code"].to_list()
+    assert {"75056", "75101", "69123", "13055"} <= set(five_k["code"].to_list())
+
+
+def test_approximation_weights_of_the_age_group_rates(communes):
+    row = _row(communes, "90009")
+    assert row["seul80_methode"] == "approx_population_75plus"
+    assert row["chomage1524_methode"] == "approx_population_1524"
+    assert row["chomage5564_methode"] == "approx_population"

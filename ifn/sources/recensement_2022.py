@@ -158,19 +158,23 @@ def _check_schema(path: Path, expected_text: list[str], expected_numeric: list[s
             raise DataError(path, f"la colonne « {col} » est de type {schema[col]}, un nombre est attendu.")
 
 
-def _first_bad(frame: pl.DataFrame, condition: pl.Expr, key: str = "code") -> tuple[object, int] | None:
+def _refuse(path: Path, frame: pl.DataFrame, condition: pl.Expr, column: str, problem: str,
+            unit: str = "IRIS", key: str = "code") -> None:
+    """Raise ``DataError`` naming the first row where ``condition`` holds: its key, the column and the value."""
     bad = frame.filter(condition)
     if bad.height == 0:
-        return None
-    return bad.row(0, named=True), bad.height
-
-
-def _raise_bad(path: Path, found, what: str, key: str, column: str, key_label: str = "IRIS") -> None:
-    if found is None:
         return
-    row, n = found
-    more = f" ({n} valeur(s) en tout)" if n > 1 else ""
-    raise DataError(path, f"{key_label} « {row[key]} » : {what} « {column} » = {_fmt(row[column])}{more}.")
+    row = bad.row(0, named=True)
+    more = f" ({bad.height} ligne(s) en tout)" if bad.height > 1 else ""
+    raise DataError(path, f"{unit} « {row[key]} » : {problem} dans la colonne « {column} » "
+                          f"(valeur « {_fmt(row[column])} »){more}.")
+
+
+def _collect(path: Path, frame: pl.LazyFrame) -> pl.DataFrame:
+    try:
+        return frame.collect()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise DataError(path, f"lecture Parquet impossible ({str(exc).splitlines()[0][:200]}).") from exc
 
 
 # --------------------------------------------------------------------------- IRIS files
@@ -179,35 +183,30 @@ def _read_iris_file(path: Path, dep: str) -> tuple[pl.DataFrame, list[str]]:
     text = list(IRIS_TEXT)
     numeric = list(IRIS_COUNTS) + list(IRIS_RATES) + list(IRIS_AMOUNTS)
     _check_schema(path, text, numeric)
-    frame = (
-        pl.scan_parquet(path)
-        .select([pl.col(c) for c in text] + [pl.col(c).cast(pl.Float64) for c in numeric])
-        .collect()
-    )
+    frame = _collect(path, pl.scan_parquet(path).select(
+        [pl.col(c) for c in text] + [pl.col(c).cast(pl.Float64) for c in numeric]))
     if frame.height == 0:
         raise DataError(path, "aucune ligne d'IRIS : le fichier semble vide ou tronqué.")
     # Codes.
-    _raise_bad(path, _first_bad(frame, pl.col("code").is_null() | ~pl.col("code").str.contains(IRIS_RE), "code"),
-               "code IRIS invalide :", "code", "code")
-    _raise_bad(path, _first_bad(frame, pl.col("COM").is_null() | ~pl.col("COM").str.contains(CODE_RE), "code"),
-               "code de commune invalide :", "code", "COM")
-    _raise_bad(path, _first_bad(frame, pl.col("code").str.slice(0, 5) != pl.col("COM"), "code"),
-               "le code IRIS ne commence pas par le code de commune :", "code", "COM")
-    _raise_bad(path, _first_bad(frame, ~pl.col("COM").str.starts_with(dep), "code"),
-               f"commune hors du département {dep} :", "code", "COM")
-    _raise_bad(path, _first_bad(frame, pl.col("TYP_IRIS").is_null() | ~pl.col("TYP_IRIS").is_in(IRIS_TYPES), "code"),
-               "type d'IRIS inconnu (H, A, D ou Z attendu) :", "code", "TYP_IRIS")
+    _refuse(path, frame, pl.col("code").is_null() | ~pl.col("code").str.contains(IRIS_RE), "code",
+            "code IRIS invalide (9 caractères attendus, zéro initial compris)")
+    _refuse(path, frame, pl.col("COM").is_null() | ~pl.col("COM").str.contains(CODE_RE), "COM",
+            "code de commune invalide")
+    _refuse(path, frame, pl.col("code").str.slice(0, 5) != pl.col("COM"), "COM",
+            "le code IRIS ne commence pas par le code de commune")
+    _refuse(path, frame, ~pl.col("COM").str.starts_with(dep), "COM", f"commune hors du département {dep}")
+    _refuse(path, frame, pl.col("TYP_IRIS").is_null() | ~pl.col("TYP_IRIS").is_in(IRIS_TYPES), "TYP_IRIS",
+            "type d'IRIS inconnu (H, A, D ou Z attendu)")
     dup = frame.filter(pl.col("code").is_duplicated())
     if dup.height:
         raise DataError(path, f"IRIS « {dup['code'][0]} » présent {int((frame['code'] == dup['code'][0]).sum())} fois "
                               f"({dup['code'].n_unique()} code(s) IRIS en double).")
-    # Counts.
+    # Counts and amounts.
     for col in IRIS_COUNTS:
-        _raise_bad(path, _first_bad(frame, pl.col(col).is_null() | pl.col(col).is_nan(), "code"),
-                   "effectif manquant :", "code", col)
-        _raise_bad(path, _first_bad(frame, pl.col(col) < 0, "code"), "effectif négatif :", "code", col)
+        _refuse(path, frame, pl.col(col).is_null() | pl.col(col).is_nan(), col, "effectif manquant")
+        _refuse(path, frame, pl.col(col) < 0, col, "effectif négatif")
     for col in IRIS_AMOUNTS:
-        _raise_bad(path, _first_bad(frame, pl.col(col) < 0, "code"), "montant négatif :", "code", col)
+        _refuse(path, frame, pl.col(col) < 0, col, "montant négatif")
     # Rates: known out-of-range values of the bundle are nulled and noted, any other one stops.
     known = {(iris, col): value for name, iris, col, value in KNOWN_OUT_OF_RANGE if name == path.name}
     notes: list[str] = []
@@ -270,22 +269,19 @@ def read_communes_5k(root: Path) -> pl.DataFrame:
     The national row ``00FR`` is left out (it is not a commune)."""
     path = Path(root) / COMMUNES_5K
     _check_schema(path, ["code"], list(COMMUNES_5K_COLUMNS))
-    frame = (
-        pl.scan_parquet(path)
-        .select([pl.col("code")] + [pl.col(c).cast(pl.Float64) for c in COMMUNES_5K_COLUMNS])
-        .filter(pl.col("code") != NATIONAL_ROW)
-        .collect()
-    )
-    _raise_bad(path, _first_bad(frame, pl.col("code").is_null() | ~pl.col("code").str.contains(CODE_RE), "code"),
-               "code de commune invalide :", "code", "code", "ligne")
+    frame = _collect(path, pl.scan_parquet(path)
+                     .select([pl.col("code")] + [pl.col(c).cast(pl.Float64) for c in COMMUNES_5K_COLUMNS])
+                     .filter(pl.col("code") != NATIONAL_ROW))
+    _refuse(path, frame, pl.col("code").is_null() | ~pl.col("code").str.contains(CODE_RE), "code",
+            "code de commune invalide", unit="ligne")
     dup = frame.filter(pl.col("code").is_duplicated())
     if dup.height:
         raise DataError(path, f"commune « {dup['code'][0]} » présente plusieurs fois.")
-    _raise_bad(path, _first_bad(frame, pl.col("P22_POP").is_null() | (pl.col("P22_POP") < 0), "code"),
-               "population manquante ou négative :", "code", "P22_POP", "commune")
+    _refuse(path, frame, pl.col("P22_POP").is_null() | (pl.col("P22_POP") < 0), "P22_POP",
+            "population manquante ou négative", unit="commune")
     for col in list(COMMUNES_5K_COLUMNS)[1:]:
-        _raise_bad(path, _first_bad(frame, pl.col(col).is_nan() | (pl.col(col) < 0) | (pl.col(col) > 100), "code"),
-                   "taux hors de l'intervalle [0, 100] :", "code", col, "commune")
+        _refuse(path, frame, pl.col(col).is_nan() | (pl.col(col) < 0) | (pl.col(col) > 100), col,
+                "taux hors de l'intervalle [0, 100]", unit="commune")
     return frame.rename(COMMUNES_5K_COLUMNS)
 
 
