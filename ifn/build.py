@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 IDENTITY_COLUMNS = ["code", "nom", "dep", "dep_nom", "reg", "reg_nom", "epci", "epci_nom", "population",
-                    "codes_postaux", "zone", "anciens_codes"]
+                    "codes_postaux", "zone", "anciens_codes", "surface_km2", "a_contour", "sans_contour"]
 EQUAL_AREA_CRS = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global (equal-area): commune surfaces in km²
 
 
@@ -281,7 +281,18 @@ def commune_table(root: Path, progress: Progress = _noop, geo: dict | None = Non
 
     context = Context(root=lambda: root, resolver=lambda: resolver, universe=lambda: base,
                       communes_geo=communes_geo, surfaces=surfaces, centres=centres)
-    table = base.join(context.get("surfaces"), on="code", how="left") if "communes_geo" in geo else base
+    table = base
+    if "communes_geo" in geo:
+        outlined = pl.DataFrame({"code": geo["communes_geo"]["code"].astype(str).to_numpy(), "a_contour": True})
+        later = resolver.created_after(geo_2024.COG_DATE)
+        table = (base.join(context.get("surfaces"), on="code", how="left")
+                 .join(outlined, on="code", how="left")
+                 .with_columns(pl.col("a_contour").fill_null(False))
+                 .with_columns(pl.when(~pl.col("a_contour")).then(
+                     pl.col("code").replace_strict(
+                         {c: f"commune rétablie le {d[8:10]}/{d[5:7]}/{d[:4]} à partir de {p} : les contours de 2024 "
+                             f"ne la distinguent pas encore (elle est dessinée avec {p})" for c, (d, p) in later.items()},
+                         default="aucun contour dans les fichiers de 2024")).alias("sans_contour")))
     origin: dict[str, str] = {}
     provided: dict[str, list[str]] = {}
     srcs = build_sources(catalogue)
@@ -318,11 +329,12 @@ def commune_table(root: Path, progress: Progress = _noop, geo: dict | None = Non
         raise DataError(", ".join(s.files for s in srcs), f"aucune source ne donne les indicateurs {', '.join(missing)}.")
     table = table.with_columns(pl.col(ids).cast(pl.Float64).fill_nan(None))
     check_ranges(table, catalogue, origin)
-    if "surface_km2" in table.columns:
-        table = table.with_columns(
-            (pl.col("surface_km2") * (1 - pl.col(ind.id) / 100)).alias(ind.pool_covered)
-            for ind in catalogue.indicators if ind.aggregation == "surface" and ind.id in table.columns
-        )
+    # Shares pooled by a count the source gives (surface, households): covered = total × (1 − share)
+    derived = [ind for ind in catalogue.indicators if ind.pooling_kind == "locaux" and ind.id in table.columns
+               and ind.pool_covered not in table.columns and ind.pool_total in table.columns]
+    table = table.with_columns(
+        (pl.col(ind.pool_total) * (1 - pl.col(ind.id) / 100)).alias(ind.pool_covered) for ind in derived
+    )
     front = [c for c in IDENTITY_COLUMNS if c in table.columns]
     sources_cols = sorted(c for c in table.columns if c.startswith("source_"))
     rest = [c for c in table.columns if c not in front and c not in ids and c not in sources_cols]

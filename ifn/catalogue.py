@@ -24,7 +24,7 @@ from ifn.errors import ConfigError
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
 DIRECTION = "plus_haut_plus_fragile"
-AGGREGATIONS = ("population", "locaux", "surface")
+AGGREGATIONS = ("population", "locaux", "surface", "menages")
 _REQUIRED = ("label", "axis", "unit", "direction", "source", "description")
 _SOURCE_REQUIRED = ("module", "label", "vintage")
 
@@ -67,7 +67,7 @@ class Indicator:
     def pooling_kind(self) -> str:
         """How ``ifn.aggregate`` pools it: ``population`` (weighted mean) or ``locaux`` (ratio of summed
         counts; a surface-pooled indicator is a ratio of summed areas)."""
-        return "locaux" if self.aggregation in ("locaux", "surface") else "population"
+        return "locaux" if self.aggregation in ("locaux", "surface", "menages") else "population"
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def _parse_indicator(path: Path, id: str, raw: object, sources: dict[str, Source
     if aggregation not in AGGREGATIONS:
         _fail(path, f"l'agrégation de l'indicateur « {id} » vaut « {aggregation} » : "
                     f"attendu {' ou '.join(AGGREGATIONS)}.")
-    if aggregation in ("locaux", "surface") and not (raw.get("pool_total") and raw.get("pool_covered")):
+    if aggregation in ("locaux", "surface", "menages") and not (raw.get("pool_total") and raw.get("pool_covered")):
         _fail(path, f"l'indicateur « {id} » agrégé par {aggregation} doit donner « pool_total » et « pool_covered ».")
     proxy = raw.get("proxy_note")
     if proxy is not None and (not isinstance(proxy, str) or not proxy.strip()):

@@ -404,7 +404,12 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
     allowed between the 5k row and the pooled IRIS for the 5k row to stand for the commune.
     """
     tolerance = float(context.get("tolerance_5k", 0.001))
-    notes = _coverage_notes(context.get("missing"))
+    missing = context.get("missing")
+    if missing is None and context.get("root") is not None:  # the build passes the bundle root
+        from ifn.sources.cog_2026 import read_movements
+
+        missing = communes_missing_from_iris(mapped["code_source"].unique().to_list(), read_movements(context["root"]))
+    notes = _coverage_notes(missing)
     single = pl.len() == 1
     aggs: list[pl.Expr] = [
         pl.len().alias("nb_iris"),
