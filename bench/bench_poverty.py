@@ -1,0 +1,134 @@
+"""Benchmark of the poverty estimate (prints figures; no assertion).
+
+On the real bundle (``IFN_DATA_DIR`` or ``../shared/opendata``), every commune whose Filosofi 2021
+poverty rate (TP60) is published is hidden in turn and predicted by
+
+1. the estimate of ``ifn.estimate`` (least squares on ln MED21 and ln households, fitted on the
+   other départements only: leave-one-département-out);
+2. the former rule: ``personnes``-weighted mean of the published values of the other communes of
+   the same EPCI of 2026 (``etalab/decoupage-administratif-6.0.0/epci.json``, ``membres[].code``),
+   else of the same département (leave-one-out).
+
+Both are scored on the same held-out communes (those both methods can predict): mean absolute
+error, median absolute error, Spearman, overall and per size class. Also printed: the time to read
+the file, to run the ~100 leave-one-département-out fits, and one fit on all communes.
+
+Usage: ``python bench/bench_poverty.py [--repeat N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ifn import estimate  # noqa: E402
+from ifn.config import resolve_settings  # noqa: E402
+from ifn.sources import filosofi_2021  # noqa: E402
+
+ETALAB = "etalab/decoupage-administratif-6.0.0"
+
+
+def cog2026_codes(root: Path) -> pl.DataFrame:
+    """``code_source`` (COG 2024 or older, arrondissements) → ``code`` (COG 2026), ``statut``, from
+    ``communes.json`` (``anciensCodes`` of each 2026 commune; ``commune`` of an arrondissement)."""
+    rows = []
+    for c in json.loads((root / ETALAB / "communes.json").read_text(encoding="utf-8")):
+        if c["type"] == "commune-actuelle" and c.get("zone") != "com":
+            rows.append((c["code"], c["code"], "identique"))
+            rows += [(old, c["code"], "fusion") for old in c.get("anciensCodes", [])]
+        elif c["type"] == "arrondissement-municipal":
+            rows.append((c["code"], c["commune"], "arrondissement"))
+    return pl.DataFrame(rows, schema=["code_source", "code", "statut"], orient="row").unique("code_source", keep="first")
+
+
+def epci_2026(root: Path) -> pl.DataFrame:
+    rows = [
+        (m["code"], e["code"])
+        for e in json.loads((root / ETALAB / "epci.json").read_text(encoding="utf-8"))
+        for m in e["membres"]
+    ]
+    return pl.DataFrame(rows, schema=["code", "epci"], orient="row")
+
+
+def timed(fn, repeat: int):
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return result, times
+
+
+def fmt_times(times: list[float]) -> str:
+    return f"médiane {statistics.median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, n={len(times)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    root = resolve_settings().data_dir
+
+    source, t_read = timed(lambda: filosofi_2021.read(root), args.repeat)
+    mapping = cog2026_codes(root)
+    mapped = source.rename({"code": "code_source"}).join(mapping, on="code_source", how="left")
+    unmapped = mapped.filter(pl.col("code").is_null())["code_source"].to_list()
+    mapped = mapped.filter(pl.col("code").is_not_null())
+
+    (rows, errors), t_lodo = timed(lambda: filosofi_2021.estimate_rows(mapped), args.repeat)
+    train = estimate.training_rows(rows)
+    _, t_one = timed(
+        lambda: estimate.fit_coefficients(
+            train["med21"].to_numpy(), train["menages"].to_numpy(),
+            train["dep"].str.starts_with("97").to_numpy(), train["tp60"].to_numpy(),
+        ),
+        max(args.repeat, 20),
+    )
+    _, t_communes = timed(lambda: filosofi_2021.to_communes(mapped), args.repeat)
+
+    held = train.join(epci_2026(root), on="code", how="left").with_columns(pl.col("personnes").alias("poids"))
+    held = held.with_columns(estimate.group_mean_predictions(held).alias("regle_epci"))
+    both = held.filter(pl.col("prediction").is_not_null() & pl.col("regle_epci").is_not_null())
+
+    print(f"Filosofi 2021 : {source.height} lignes ; {unmapped and len(unmapped) or 0} code(s) sans commune 2026 {unmapped[:10]}")
+    print(f"Communes publiées retenues (hors arrondissements municipaux) : {train.height} ; "
+          f"prévues par les deux méthodes : {both.height} ; sans EPCI 2026 connu : {held['epci'].null_count()}")
+    print()
+    model = estimate.error_table(both["tp60"], both["prediction"], both["menages"]).rename(
+        {"mae": "EMA estimé", "erreur_mediane": "méd. estimé", "spearman": "Spearman estimé"})
+    rule = estimate.error_table(both["tp60"], both["regle_epci"], both["menages"]).rename(
+        {"mae": "EMA EPCI", "erreur_mediane": "méd. EPCI", "spearman": "Spearman EPCI"}).drop("n")
+    table = model.join(rule, on="classe", how="left", maintain_order="left")
+    with pl.Config(tbl_rows=20, tbl_cols=20, float_precision=3, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+        print("Erreur sur les communes publiées masquées une à une (points de pourcentage) :")
+        print(table)
+    bias = both.select(
+        (pl.col("prediction") - pl.col("tp60")).mean().alias("biais_estime"),
+        (pl.col("regle_epci") - pl.col("tp60")).mean().alias("biais_epci"),
+    ).row(0)
+    print(f"Biais moyen (prévu − publié) : estimation {bias[0]:+.3f} pt ; règle EPCI {bias[1]:+.3f} pt")
+    print()
+    coef = estimate.fit_coefficients(train["med21"].to_numpy(), train["menages"].to_numpy(),
+                                     train["dep"].str.starts_with("97").to_numpy(), train["tp60"].to_numpy())
+    print("Coefficients ajustés sur toutes les communes publiées : "
+          + ", ".join(f"{n} {c:.4f}" for n, c in zip(estimate.FEATURES, coef)))
+    print(f"« ± x pts » par classe de taille (EMA de la classe, toutes communes publiées) : "
+          + " ; ".join(f"{c} {m:.2f}" for c, m in errors.select("classe", "mae").iter_rows()))
+    print()
+    print(f"Lecture et validation du fichier : {fmt_times(t_read)}")
+    print(f"Ajustements « un département exclu » ({rows['dep'].n_unique()} départements) et prévisions : {fmt_times(t_lodo)}")
+    print(f"Un ajustement sur {train.height} communes : {fmt_times(t_one)}")
+    print(f"to_communes (estimation + regroupement sur les communes 2026) : {fmt_times(t_communes)}")
+
+
+if __name__ == "__main__":
+    main()
