@@ -256,7 +256,9 @@ def report(frame: pl.DataFrame) -> dict:
         "taux_estime_revenu": int((method == estimate.FROM_INCOME).sum()),
         "sans_taux_ni_revenu": int(method.is_null().sum()),
         "communes_regroupees": int((frame["filosofi_parties"] > 1).sum()),
-        "parties_sans_valeur": int(frame["filosofi_parties_sans_valeur"].sum()),
+        "parties_sans_valeur_des_communes_regroupees": int(
+            frame.filter(pl.col("filosofi_parties") > 1)["filosofi_parties_sans_valeur"].sum()
+        ),
     }
 
 
