@@ -85,44 +85,53 @@ def main() -> None:
     mapped = mapped.filter(pl.col("code").is_not_null())
 
     (rows, errors), t_lodo = timed(lambda: filosofi_2021.estimate_rows(mapped), args.repeat)
+    plain, _ = filosofi_2021.estimate_rows(mapped, regional=False)
     train = estimate.training_rows(rows)
-    _, t_one = timed(
-        lambda: estimate.fit_coefficients(
-            train["med21"].to_numpy(), train["menages"].to_numpy(),
-            train["dep"].str.starts_with("97").to_numpy(), train["tp60"].to_numpy(),
-        ),
-        max(args.repeat, 20),
-    )
+    regions = estimate.regions_of(rows)
+    model, t_one = timed(lambda: estimate.fit(train, regions), max(args.repeat, 20))
     _, t_communes = timed(lambda: filosofi_2021.to_communes(mapped), args.repeat)
 
-    held = train.join(epci_2026(root), on="code", how="left").with_columns(pl.col("personnes").alias("poids"))
+    held = train.join(plain.select("code_source", pl.col("prediction").alias("sans_region")), on="code_source", how="left")
+    held = held.join(epci_2026(root), on="code", how="left").with_columns(pl.col("personnes").alias("poids"))
     held = held.with_columns(estimate.group_mean_predictions(held).alias("regle_epci"))
-    both = held.filter(pl.col("prediction").is_not_null() & pl.col("regle_epci").is_not_null())
+    both = held.filter(
+        pl.col("prediction").is_not_null() & pl.col("sans_region").is_not_null() & pl.col("regle_epci").is_not_null()
+    )
 
-    print(f"Filosofi 2021 : {source.height} lignes ; {unmapped and len(unmapped) or 0} code(s) sans commune 2026 {unmapped[:10]}")
+    print(f"Filosofi 2021 : {source.height} lignes ; {len(unmapped)} code(s) sans commune 2026 {unmapped[:10]}")
     print(f"Communes publiées retenues (hors arrondissements municipaux) : {train.height} ; "
-          f"prévues par les deux méthodes : {both.height} ; sans EPCI 2026 connu : {held['epci'].null_count()}")
+          f"prévues par les trois méthodes : {both.height} ; sans EPCI 2026 connu (règle : département) : "
+          f"{held['epci'].null_count()}")
     print()
-    model = estimate.error_table(both["tp60"], both["prediction"], both["menages"]).rename(
-        {"mae": "EMA estimé", "erreur_mediane": "méd. estimé", "spearman": "Spearman estimé"})
-    rule = estimate.error_table(both["tp60"], both["regle_epci"], both["menages"]).rename(
-        {"mae": "EMA EPCI", "erreur_mediane": "méd. EPCI", "spearman": "Spearman EPCI"}).drop("n")
-    table = model.join(rule, on="classe", how="left", maintain_order="left")
-    with pl.Config(tbl_rows=20, tbl_cols=20, float_precision=3, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
-        print("Erreur sur les communes publiées masquées une à une (points de pourcentage) :")
+    methods = {"prediction": "modèle", "sans_region": "sans région", "regle_epci": "règle EPCI"}
+    table = None
+    for column, label in methods.items():
+        t = estimate.error_table(both["tp60"], both[column], both["menages"]).rename(
+            {"mae": f"EMA {label}", "erreur_mediane": f"méd. {label}", "spearman": f"Spearman {label}"}
+        )
+        table = t if table is None else table.join(t.drop("n"), on="classe", how="left", maintain_order="left")
+    with pl.Config(tbl_rows=20, tbl_cols=20, float_precision=3, tbl_width_chars=250, tbl_hide_dataframe_shape=True,
+                   tbl_hide_column_data_types=True):
+        print("Erreur sur les communes publiées masquées une à une, en points (EMA = erreur moyenne absolue,")
+        print("méd. = erreur absolue médiane ; modèle et « sans région » : ajustés sans le département de la commune) :")
         print(table)
-    bias = both.select(
-        (pl.col("prediction") - pl.col("tp60")).mean().alias("biais_estime"),
-        (pl.col("regle_epci") - pl.col("tp60")).mean().alias("biais_epci"),
-    ).row(0)
-    print(f"Biais moyen (prévu − publié) : estimation {bias[0]:+.3f} pt ; règle EPCI {bias[1]:+.3f} pt")
+    bias = both.select(*((pl.col(c) - pl.col("tp60")).mean().alias(c) for c in methods)).row(0)
+    print("Biais moyen (prévu − publié) : " + " ; ".join(f"{l} {b:+.3f} pt" for l, b in zip(methods.values(), bias)))
     print()
-    coef = estimate.fit_coefficients(train["med21"].to_numpy(), train["menages"].to_numpy(),
-                                     train["dep"].str.starts_with("97").to_numpy(), train["tp60"].to_numpy())
     print("Coefficients ajustés sur toutes les communes publiées : "
-          + ", ".join(f"{n} {c:.4f}" for n, c in zip(estimate.FEATURES, coef)))
-    print(f"« ± x pts » par classe de taille (EMA de la classe, toutes communes publiées) : "
+          + ", ".join(f"{n} {c:.3f}" for n, c in model.named().items()))
+    print("« ± x pts » par classe de taille (EMA de la classe) : "
           + " ; ".join(f"{c} {m:.2f}" for c, m in errors.select("classe", "mae").iter_rows()))
+    estimated = rows.filter(pl.col("pauvrete_methode") == "revenu")
+    print(f"Communes estimées : {estimated.height} ; estimation moyenne {estimated['pauvrete_estimee'].mean():.2f} % ; "
+          f"MED21 hors de la plage des communes publiées : "
+          f"{estimated.filter(~pl.col('med21').is_between(train['med21'].min(), train['med21'].max())).height}")
+    communes = filosofi_2021.to_communes(mapped)
+    value = pl.coalesce("pauvrete", "pauvrete_estimee")
+    for label, scope in (("France métropolitaine", ~pl.col("code").str.starts_with("97")), ("Martinique et La Réunion", pl.col("code").str.starts_with("97"))):
+        part = communes.filter(scope & value.is_not_null())
+        rate = part.select((value * pl.col("personnes")).sum() / pl.col("personnes").sum()).item()
+        print(f"Taux reconstitué {label} (publiés + estimés, pondérés par les personnes) : {rate:.2f} %")
     print()
     print(f"Lecture et validation du fichier : {fmt_times(t_read)}")
     print(f"Ajustements « un département exclu » ({rows['dep'].n_unique()} départements) et prévisions : {fmt_times(t_lodo)}")

@@ -138,26 +138,34 @@ def test_rate_out_of_range_and_duplicate_code(bundle_dir, tmp_path):
 # --------------------------------------------------------------------------- estimate
 def test_secret_commune_estimate_from_coefficients(estimated):
     rows, errors = estimated
-    # Fitted by hand on the published communes outside the Ain (département 01).
+    # Fitted by hand on the published communes outside the Ain (département 01): the regressors of
+    # ifn.estimate, one 0/1 column per région, and one penalty row per région (ridge, λ = 1).
     train = rows.filter(
         pl.col("tp60").is_not_null() & (pl.col("dep") != "01") & (pl.col("statut") != "arrondissement")
     )
-    med, men = train["med21"].to_numpy(), np.maximum(train["menages"].to_numpy(), 750.0)
-    lm = np.log(med)
+    regions = sorted(rows["reg"].unique().to_list())
+    assert len(regions) == 15  # 13 metropolitan régions, Martinique, La Réunion
+    lm, men = np.log(train["med21"].to_numpy()), np.maximum(train["menages"].to_numpy(), 750.0)
+    reg = train["reg"].to_numpy()
     X = np.column_stack(
         [np.ones_like(lm), lm]
         + [np.maximum(lm - math.log(k), 0) for k in (18000, 21000, 24000, 28000)]
         + [np.log(men), train["dep"].str.starts_with("97").to_numpy().astype(float)]
+        + [(reg == r).astype(float) for r in regions]
     )
-    coef = np.linalg.lstsq(X, train["tp60"].to_numpy(), rcond=None)[0]
-    np.testing.assert_allclose(coef, estimate.fit_excluding(rows, "01"), rtol=1e-9)
-    # L'Abergement-Clémenciat: MED21 25 820 €, 346 households (below the 750 floor), metropolitan.
+    X = np.vstack([X, np.hstack([np.zeros((15, 8)), np.eye(15)])])
+    y = np.concatenate([train["tp60"].to_numpy(), np.zeros(15)])
+    coef = np.linalg.lstsq(X, y, rcond=None)[0]
+    model = estimate.fit_excluding(rows, "01")
+    np.testing.assert_allclose(model.coefficients, coef, rtol=1e-6, atol=1e-8)
+    # L'Abergement-Clémenciat: MED21 25 820 €, 346 households (below the 750 floor), Auvergne-Rhône-Alpes (84).
     lm = math.log(25820)
     x = [1, lm, lm - math.log(18000), lm - math.log(21000), lm - math.log(24000), 0.0, math.log(750), 0.0]
+    x += [1.0 if r == "84" else 0.0 for r in regions]
     expected = float(np.dot(x, coef))
     got = row(rows, ABERGEMENT, "code_source")
-    assert got["pauvrete_estimee"] == pytest.approx(expected, abs=1e-9)
-    assert 0 < expected < 100
+    assert got["pauvrete_estimee"] == pytest.approx(expected, abs=1e-6)
+    assert round(expected, 2) == 6.96
     assert got["pauvrete_methode"] == "revenu"
     # Its « ± x pts »: the cross-validated MAE of the published communes under 1,000 households.
     small = rows.filter(

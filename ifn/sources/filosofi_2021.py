@@ -20,7 +20,8 @@ import polars as pl
 
 from ifn import estimate
 from ifn.errors import DataError
-from ifn.readers import CsvSpec, _line_of, read_csv_spec
+from ifn.readers import DEPARTEMENTS, CsvSpec, _line_of, read_csv_spec, read_departements
+from ifn.reconcile import ARRONDISSEMENT as ARRONDISSEMENT_STATUS  # ``statut`` of a municipal arrondissement
 
 SOURCE_ID = "filosofi_2021"
 
@@ -50,12 +51,10 @@ NOT_AVAILABLE = "nd"
 MARKERS = {SECRET: "secret statistique", NOT_AVAILABLE: "non disponible"}
 NUMBER_RE = r"^-?\d+(?:,\d+)?$"
 
-ARRONDISSEMENT_STATUS = "arrondissement"  # ``statut`` given by ifn.reconcile to a municipal arrondissement
-
 
 def files(root: Path) -> list[Path]:
-    """The one bundle file this source reads."""
-    return [root / SPEC.relpath]
+    """The Filosofi file, and the COG 2026 départements (région of each département, for the estimate)."""
+    return [root / SPEC.relpath, root / DEPARTEMENTS.relpath]
 
 
 def read(root: Path, spec: CsvSpec = SPEC) -> pl.DataFrame:
@@ -64,7 +63,8 @@ def read(root: Path, spec: CsvSpec = SPEC) -> pl.DataFrame:
     Returns one row per source code (COG 2024 and arrondissements): ``code`` (str), ``menages``
     (NBMENFISC21), ``personnes`` (NBPERSMENFISC21), ``med21`` (€), ``tp60`` and ``tp60_age1`` …
     ``tp60_age6`` (%), all Float64 with null for ``s`` or ``nd``; ``nd`` (Boolean) is True where INSEE
-    marks the row « non disponible ». Any other cell that is not a number with a decimal comma raises
+    marks the row « non disponible »; ``reg``: région of the code's département (COG 2026
+    ``departements.csv``, used by the estimate's région offsets). Any other cell that is not a number with a decimal comma raises
     ``DataError`` naming the file, the line, the column and the value.
     """
     path = root / spec.relpath
@@ -78,7 +78,23 @@ def read(root: Path, spec: CsvSpec = SPEC) -> pl.DataFrame:
     for col in VALUE_COLUMNS:
         _check_cells(raw, df, col, spec, path, line_of)
     _check_ranges(df, spec, path, line_of)
-    return df.select("code", *VALUE_COLUMNS, "nd")
+    df = _with_region(df, read_departements(root), path, line_of)
+    return df.select("code", *VALUE_COLUMNS, "nd", "reg")
+
+
+def _with_region(df: pl.DataFrame, departements: pl.DataFrame, path: Path, line_of) -> pl.DataFrame:
+    """Add ``reg``; a code whose département is not in the COG raises with its line."""
+    out = df.with_columns(estimate.departement_expr("code").alias("_dep")).join(
+        departements.select(pl.col("dep").alias("_dep"), "reg"), on="_dep", how="left", maintain_order="left"
+    )
+    bad = out.with_row_index("_i").filter(pl.col("reg").is_null())
+    if bad.height:
+        raise DataError(
+            path,
+            f"code « {bad['code'][0]} » à la ligne {line_of(bad['_i'][0])} : département « {bad['_dep'][0]} » "
+            f"absent du COG 2026 ({DEPARTEMENTS.relpath}) ({bad.height} code(s) en tout).",
+        )
+    return out.drop("_dep")
 
 
 def _number(col: str) -> pl.Expr:
@@ -155,7 +171,7 @@ def superseded_arrondissements(mapped: pl.DataFrame) -> pl.Expr:
     return (pl.col("statut") == ARRONDISSEMENT_STATUS) & pl.col("code").is_in(whole.to_list())
 
 
-def estimate_rows(mapped: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def estimate_rows(mapped: pl.DataFrame, regional: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Estimates on the source rows (département of the 2024 code): see ``ifn.estimate.estimate_poverty``.
 
     Municipal arrondissements are not learnt from (their commune's row already covers them).
@@ -164,7 +180,7 @@ def estimate_rows(mapped: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         estimate.departement_expr("code_source").alias("dep"),
         (pl.col("statut") != ARRONDISSEMENT_STATUS).alias("ajuste"),
     )
-    return estimate.estimate_poverty(rows)
+    return estimate.estimate_poverty(rows, regional=regional)
 
 
 def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
