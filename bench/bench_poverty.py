@@ -35,6 +35,24 @@ from ifn.config import resolve_settings  # noqa: E402
 from ifn.sources import filosofi_2021  # noqa: E402
 
 ETALAB = "etalab/decoupage-administratif-6.0.0"
+NATIONAL_FILE = "insee/rp-2022-iris/agg_commARM_5Khab.parquet"
+
+
+def national_rate(root: Path) -> float | None:
+    """National Filosofi 2021 poverty rate (row ``00FR``) of the commune file of the RP 2022 folder."""
+    path = root / NATIONAL_FILE
+    if not path.is_file():
+        return None
+    row = pl.read_parquet(path, columns=["code", "rev_txpauv_21"]).filter(pl.col("code") == "00FR")
+    return row["rev_txpauv_21"][0] if row.height else None
+
+
+def metro_rate(rows: pl.DataFrame) -> float:
+    """Persons-weighted mean of published and estimated rates of the metropolitan source communes."""
+    metro = rows.filter(pl.col("ajuste") & ~pl.col("dep").str.starts_with("97"))
+    value = pl.coalesce("tp60", "pauvrete_estimee")
+    part = metro.filter(value.is_not_null())
+    return part.select((value * pl.col("personnes")).sum() / pl.col("personnes").sum()).item()
 
 
 def cog2026_codes(root: Path) -> pl.DataFrame:
@@ -132,6 +150,27 @@ def main() -> None:
         part = communes.filter(scope & value.is_not_null())
         rate = part.select((value * pl.col("personnes")).sum() / pl.col("personnes").sum()).item()
         print(f"Taux reconstitué {label} (publiés + estimés, pondérés par les personnes) : {rate:.2f} %")
+    national = national_rate(root)
+    if national is not None:
+        metro = rows.filter(pl.col("ajuste") & ~pl.col("dep").str.starts_with("97"))
+        pub = metro.filter(pl.col("tp60").is_not_null())
+        est = metro.filter(pl.col("pauvrete_estimee").is_not_null())
+        p_pub, p_est = pub["personnes"].sum(), est["personnes"].sum()
+        implied = (national * (p_pub + p_est) - (pub["tp60"] * pub["personnes"]).sum()) / p_est
+        ours = (est["pauvrete_estimee"] * est["personnes"]).sum() / p_est
+        print(f"Contrôle : taux national Filosofi 2021 de {NATIONAL_FILE} (ligne 00FR) {national:.1f} % ; s'il porte sur "
+              f"la France métropolitaine, les communes estimées ({p_est / (p_pub + p_est):.1%} des personnes) devraient "
+              f"avoir en moyenne {implied:.2f} %, l'estimation leur donne {ours:.2f} %")
+    floor = estimate.SIZE_FLOOR
+    try:
+        for trial in (1.0, 300.0, floor, 2000.0):
+            estimate.SIZE_FLOOR = trial
+            r, e = filosofi_2021.estimate_rows(mapped)
+            print(f"Plancher de taille {trial:>6.0f} ménages : EMA {e['mae'][0]:.3f} (moins de 1 000 ménages "
+                  f"{e['mae'][1]:.3f}) ; taux métropolitain reconstitué {metro_rate(r):.2f} %"
+                  + ("  ← retenu" if trial == floor else ""))
+    finally:
+        estimate.SIZE_FLOOR = floor
     print()
     print(f"Lecture et validation du fichier : {fmt_times(t_read)}")
     print(f"Ajustements « un département exclu » ({rows['dep'].n_unique()} départements) et prévisions : {fmt_times(t_lodo)}")
