@@ -148,7 +148,7 @@ def main() -> None:
     value = pl.coalesce("pauvrete", "pauvrete_estimee")
     for label, scope in (("France métropolitaine", ~pl.col("code").str.starts_with("97")), ("Martinique et La Réunion", pl.col("code").str.starts_with("97"))):
         part = communes.filter(scope & value.is_not_null())
-        rate = part.select((value * pl.col("personnes")).sum() / pl.col("personnes").sum()).item()
+        rate = part.select((value * pl.col("filosofi_personnes")).sum() / pl.col("filosofi_personnes").sum()).item()
         print(f"Taux reconstitué {label} (publiés + estimés, pondérés par les personnes) : {rate:.2f} %")
     national = national_rate(root)
     if national is not None:

@@ -239,7 +239,7 @@ def test_merged_commune_pooled_by_persons(communes):
     assert round(got["pauvrete"], 2) == 36.45
     assert got["pauvrete_methode"] == "publie" and got["pauvrete_estimee"] is None
     assert got["revenu_median"] == pytest.approx((16620 * 106397 + 16080 * 30999) / 137396)
-    assert (got["menages"], got["personnes"], got["filosofi_parties"]) == (51484.0, 137396.0, 2)
+    assert (got["filosofi_menages"], got["filosofi_personnes"], got["filosofi_parties"]) == (51484.0, 137396.0, 2)
     assert got["pauvrete_age1"] is None  # by-age rates are not pooled
     assert communes.filter(pl.col("code") == "93059").height == 0
 
@@ -257,7 +257,7 @@ def test_merged_commune_with_a_secret_part_is_estimated(communes, estimated):
 def test_paris_lyon_marseille_take_their_whole_row(communes, mapped):
     for code, tp60, persons in (("75056", 16.0, 1958437.0), ("69123", 16.0, 451689.0), ("13055", 26.0, 773344.0)):
         got = row(communes, code)
-        assert (got["pauvrete"], got["personnes"], got["filosofi_parties"]) == (tp60, persons, 1)
+        assert (got["pauvrete"], got["filosofi_personnes"], got["filosofi_parties"]) == (tp60, persons, 1)
     # Without the whole-commune row, Paris is pooled from its 20 arrondissements.
     arr = mapped.filter((pl.col("statut") == "arrondissement") & (pl.col("code") == "75056"))
     assert arr.height == 20

@@ -203,7 +203,9 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
       medians (an approximation: the median of a union is not a function of the medians);
     - ``pauvrete_age1`` … ``pauvrete_age6``: published TP60 by age of the reference person; null for a
       merged commune (the weights, households by age of their reference person, are not published);
-    - ``menages``, ``personnes``: summed over the parts; ``filosofi_parties``: number of source rows
+    - ``filosofi_menages``, ``filosofi_personnes``: tax households and their members (NBMENFISC21,
+      NBPERSMENFISC21) summed over the parts with a value — the weights for pooling ``pauvrete`` to
+      EPCI, département, région; ``filosofi_parties``: number of source rows
       pooled; ``filosofi_parties_sans_valeur``: parts with neither TP60 nor MED21 (fewer than about 50
       households, their size is secret too), left out of the weighted means.
 
@@ -256,8 +258,8 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
         .alias("pauvrete_methode"),
         "revenu_median",
         *(pl.col(c).alias(c.replace("tp60_", "pauvrete_")) for c in AGE_COLUMNS),
-        pl.when(pl.col("_n_val") > 0).then("menages").alias("menages"),
-        pl.when(pl.col("_n_val") > 0).then("personnes").alias("personnes"),
+        pl.when(pl.col("_n_val") > 0).then("menages").alias("filosofi_menages"),
+        pl.when(pl.col("_n_val") > 0).then("personnes").alias("filosofi_personnes"),
         "filosofi_parties",
         "filosofi_parties_sans_valeur",
     )
