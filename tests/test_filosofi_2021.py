@@ -129,6 +129,9 @@ def test_rate_out_of_range_and_duplicate_code(bundle_dir, tmp_path):
     root = copy_with(bundle_dir, tmp_path, 10293, "21420;48,0;19,0;", "21420;48,0;119,0;")
     with pytest.raises(DataError, match=r"« 119 » invalide dans la colonne « TP6021 » à la ligne 10293 \(code 29019\)"):
         filosofi.read(root)
+    root = copy_with(bundle_dir, tmp_path / "w", 10293, "29019;63988;120131;", "29019;63988;s;")
+    with pytest.raises(DataError, match=r"« 19 » invalide dans la colonne « TP6021 » à la ligne 10293 .*sans nombre de personnes"):
+        filosofi.read(root)
     other = tmp_path / "b"
     root = copy_with(bundle_dir, other, 3, "01002;", "01001;")
     with pytest.raises(DataError, match=r"le code « 01001 » apparaît plusieurs fois \(lignes 2, 3\)"):

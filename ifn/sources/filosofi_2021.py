@@ -13,7 +13,6 @@ estimate of a secret poverty rate from the median standard of living (``ifn.esti
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import polars as pl
@@ -150,6 +149,8 @@ def _check_ranges(df: pl.DataFrame, spec: CsvSpec, path: Path, line_of) -> None:
          COUNT_COLUMNS, "un nombre de ménages ou de personnes doit être un entier positif"),
         (pl.col("personnes") < pl.col("menages"), ("personnes",),
          "le nombre de personnes est inférieur au nombre de ménages"),
+        ((pl.col("tp60").is_not_null() | pl.col("med21").is_not_null()) & pl.col("personnes").is_null(),
+         ("tp60", "med21"), "valeur publiée sans nombre de personnes (NBPERSMENFISC21) pour la pondérer"),
     ]
     indexed = df.with_row_index("_i")
     for condition, columns, why in rules:
@@ -278,8 +279,3 @@ def report(frame: pl.DataFrame) -> dict:
             frame.filter(pl.col("filosofi_parties") > 1)["filosofi_parties_sans_valeur"].sum()
         ),
     }
-
-
-def small(spec: CsvSpec = SPEC) -> CsvSpec:
-    """The spec without the minimum row count (for fixtures)."""
-    return dataclasses.replace(spec, min_rows=1)
