@@ -230,8 +230,9 @@ def _source_values(module, src, resolver: reconcile.CodeResolver, context: Conte
     frame = module.read(context.get("root"))
     mapped, entry = reconcile.attach_codes(frame, resolver, src.files or src.id, cog_date=src.cog_date)
     values = module.to_communes(mapped, **context.kwargs_for(module.to_communes))
-    if hasattr(module, "report"):
-        entry.update(module.report(frame))
+    if hasattr(module, "report"):  # counts of what was read, or of the values per commune (``values``)
+        wants_values = "values" in inspect.signature(module.report).parameters
+        entry.update(module.report(values if wants_values else frame))
     return values, entry
 
 
@@ -323,6 +324,13 @@ def commune_table(root: Path, progress: Progress = _noop, geo: dict | None = Non
                 table = table.with_columns(
                     (pl.coalesce(pl.col(col), tag) if col in table.columns else tag.otherwise(None)).alias(col)
                 )
+    # Values the build estimates (a secret poverty rate from the median income) fill the gaps, flagged
+    for ind in catalogue.indicators:
+        if ind.estimate and ind.id in table.columns and ind.estimate in table.columns:
+            table = table.with_columns(
+                (pl.col(ind.id).is_null() & pl.col(ind.estimate).is_not_null()).alias(f"estime_{ind.id}"),
+                pl.coalesce(ind.id, ind.estimate).alias(ind.id),
+            )
     ids = [i for i in indicator_columns(catalogue) if i in table.columns]
     missing = [i for i in indicator_columns(catalogue) if i not in table.columns]
     if missing:

@@ -62,6 +62,7 @@ class Indicator:
     source_ids: tuple[str, ...] = ()
     range: tuple[float, float] | None = None
     short_label: str | None = None
+    estimate: str | None = None  # cache column of the build's estimate where the value is secret
 
     @property
     def pooling_kind(self) -> str:
@@ -193,6 +194,7 @@ def _parse_indicator(path: Path, id: str, raw: object, sources: dict[str, Source
         pool_total=raw.get("pool_total"), pool_covered=raw.get("pool_covered"),
         definition=str(raw.get("definition", "")), source_ids=source_ids,
         range=_parse_range(path, id, raw.get("range")), short_label=raw.get("short_label"),
+        estimate=raw.get("estimate"),
     )
 
 

@@ -266,8 +266,9 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
     )
 
 
-def report(frame: pl.DataFrame) -> dict:
-    """French-keyed counts of a ``to_communes`` frame for the build report."""
+def report(values: pl.DataFrame) -> dict:
+    """French-keyed counts of a ``to_communes`` frame (``values``) for the build report."""
+    frame = values
     method = frame["pauvrete_methode"]
     return {
         "communes": frame.height,
