@@ -1,0 +1,1 @@
+"""One module per open-data source (see the source-module protocol in docs/architecture.md)."""
