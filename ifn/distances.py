@@ -77,12 +77,13 @@ def population_centres(iris, communes) -> pl.DataFrame:
     """
     import shapely
 
-    pts = shapely.point_on_surface(np.asarray(iris.geometry.values))
+    pts = shapely.point_on_surface(shapely.make_valid(np.asarray(iris.geometry.values)))
     iris_tab = pl.DataFrame({
         "code": iris["commune"].astype(str).to_numpy(),
         "population": np.asarray(iris["population"], dtype=float),
         "x": shapely.get_x(pts), "y": shapely.get_y(pts),
-    }).filter(pl.col("population").is_not_null() & ~pl.col("population").is_nan())
+    }).filter(pl.col("population").is_not_null() & ~pl.col("population").is_nan()
+              & pl.col("x").is_finite() & pl.col("y").is_finite())  # an empty IRIS polygon has no point
     v = unit_vectors(iris_tab["y"].to_numpy(), iris_tab["x"].to_numpy()) * iris_tab["population"].to_numpy()[:, None]
     split = (
         iris_tab.with_columns(pl.Series("vx", v[:, 0]), pl.Series("vy", v[:, 1]), pl.Series("vz", v[:, 2]))
@@ -94,7 +95,7 @@ def population_centres(iris, communes) -> pl.DataFrame:
                 pl.arctan2(pl.col("vz"), (pl.col("vx") ** 2 + pl.col("vy") ** 2).sqrt()).degrees().alias("lat_iris"),
                 pl.arctan2(pl.col("vy"), pl.col("vx")).degrees().alias("lon_iris"))
     )
-    rep = shapely.point_on_surface(np.asarray(communes.geometry.values))
+    rep = shapely.point_on_surface(shapely.make_valid(np.asarray(communes.geometry.values)))
     table = pl.DataFrame({"code": communes["code"].astype(str).to_numpy(),
                           "lat_rep": shapely.get_y(rep), "lon_rep": shapely.get_x(rep)})
     return table.join(split, on="code", how="left").select(
