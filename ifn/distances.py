@@ -82,7 +82,7 @@ def population_centres(iris, communes) -> pl.DataFrame:
         "code": iris["commune"].astype(str).to_numpy(),
         "population": np.asarray(iris["population"], dtype=float),
         "x": shapely.get_x(pts), "y": shapely.get_y(pts),
-    }).filter(pl.col("population").is_not_null() & ~pl.col("population").is_nan()
+    }, schema={"code": pl.String, "population": pl.Float64, "x": pl.Float64, "y": pl.Float64}).filter(pl.col("population").is_not_null() & ~pl.col("population").is_nan()
               & pl.col("x").is_finite() & pl.col("y").is_finite())  # an empty IRIS polygon has no point
     v = unit_vectors(iris_tab["y"].to_numpy(), iris_tab["x"].to_numpy()) * iris_tab["population"].to_numpy()[:, None]
     split = (

@@ -141,3 +141,13 @@ def test_point_boxes():
     located, rejected = places.check_points(df)
     assert located["territoire"].to_list() == ["metropole", "971", "976"]
     assert rejected["motif"].to_list() == [places.OUTSIDE, places.OUTSIDE, places.MISSING, places.OUTSIDE]
+
+
+def test_iris_without_polygon_are_reported(bundle_dir):
+    """The IRIS contours of the bundle have no Lyon and no Marseille: their population rows are listed."""
+    iris, rep = iris_population.read(bundle_dir)
+    assert rep["iris_contours"] == 47999 and rep["iris_population_2022"] == 48487
+    assert rep["populations_sans_contour"] == 592 and rep["contours_sans_population"] == 104
+    assert set(iris["commune"]) >= {"75056"} and not {"13055", "69123"} & set(iris["commune"])
+    paris = iris[iris["commune"] == "75056"]
+    assert len(paris) == 992 and paris["population"].sum() == 2_113_697  # P22_POP of agg_iris_75.parquet

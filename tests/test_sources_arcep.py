@@ -122,6 +122,15 @@ def test_inconsistent_counts_name_file_and_commune(small_fixe, changes, message)
         fixe.read(small_fixe)
 
 
+def test_missing_meta_is_refused(small_fixe):
+    path = small_fixe / fixe.FOLDER / "01.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["_meta"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(DataError, match=r"01\.json.*« _meta »"):
+        fixe.read(small_fixe)
+
+
 def test_commune_of_another_departement_is_refused(small_fixe):
     _edit(small_fixe, "48", "12001")
     with pytest.raises(DataError, match=r"48\.json.*« 12001 » n'appartient pas au département 48"):
@@ -164,9 +173,18 @@ def test_surface_weighted_4g_of_a_commune_nouvelle(bundle_dir, mobile_rows):
 
 
 def test_surface_of_a_2019_commune_nouvelle_adds_its_2018_parts(bundle_dir):
-    """Communes of 2018 merged on 2019-01-01 add their area to their commune nouvelle (codes of the 2019 file)."""
+    """Valserhône (01033, 2019-01-01) = Bellegarde-sur-Valserine (01033) + Châtillon-en-Michaille (01091)
+    + Lancrans (01205) of the COG 2018: the 2019 file's share covers the three, so does the weight."""
+    import geopandas as gpd
+    from pyproj import Geod
+
     surfaces = mobile.source_surfaces(bundle_dir)
-    assert "01091" not in surfaces["code"].to_list()  # merged on 2019-01-01
+    assert not {"01091", "01205"} & set(surfaces["code"].to_list())  # merged on 2019-01-01
+    g = gpd.read_file(next((bundle_dir / "geo/communes").glob("communes-01-*.geojson")))
+    geod = Geod(ellps="GRS80")
+    parts = sum(abs(geod.geometry_area_perimeter(g[g["code"] == c].geometry.iloc[0])[0]) / 1e6
+                for c in ("01033", "01091", "01205"))
+    assert surfaces.filter(pl.col("code") == "01033")["surface_km2"][0] == pytest.approx(parts, rel=2e-3)
     assert surfaces.filter(pl.col("code") == "75056")["surface_km2"][0] == pytest.approx(105.4, abs=0.5)
 
 
