@@ -121,6 +121,7 @@ def test_cnfs_places_assigned_by_point_in_polygon(bundle_dir):
     cnfs = lieux_mediation.read(bundle_dir)
     rep = lieux_mediation.report(cnfs)
     assert cnfs.height == 4930 and rep["sans_coordonnees"] == 22
+    assert rep["lieux_en_double_meme_nom_memes_coordonnees"] == 141
     pts = lieux_mediation.points(cnfs)
     foix = pts.filter(pl.col("id") == "6259891c05457b0790817590")  # HARMONIE MUTUELLE, 37 cours Gabriel Fauré, Foix
     g = gpd.read_file(bundle_dir / "geo/cog-2024/communes/dep09.geojson")
@@ -151,3 +152,11 @@ def test_iris_without_polygon_are_reported(bundle_dir):
     assert set(iris["commune"]) >= {"75056"} and not {"13055", "69123"} & set(iris["commune"])
     paris = iris[iris["commune"] == "75056"]
     assert len(paris) == 992 and paris["population"].sum() == 2_113_697  # P22_POP of agg_iris_75.parquet
+
+
+def test_a_place_listed_twice_counts_once(bundle_dir):
+    # « Médiathèque Georges OTHILY », Iracoubo (97304): two ids, same name and coordinates (5.476469, -53.206935)
+    cnfs = lieux_mediation.read(bundle_dir)
+    twice = cnfs.filter(pl.col("nom") == "Médiathèque Georges OTHILY").with_columns(code=pl.lit("97304"))
+    assert twice.height == 2 and twice["id"].n_unique() == 2
+    assert dict(lieux_mediation.to_communes(twice).iter_rows()) == {"97304": 1}

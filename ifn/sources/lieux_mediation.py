@@ -65,9 +65,8 @@ def points(frame: pl.DataFrame) -> pl.DataFrame:
 
 def report(frame: pl.DataFrame) -> dict:
     located, rejected = places.check_points(frame)
-    same = located.group_by(pl.col("nom").str.to_lowercase(), "lat", "lon").len().filter(pl.col("len") > 1)
     return {"lieux_lus": frame.height, "localises": located.height,
-            "lieux_en_double_meme_nom_memes_coordonnees": int((same["len"] - 1).sum()) if same.height else 0,
+            "lieux_en_double_meme_nom_memes_coordonnees": located.height - located.select(place_key().n_unique()).item(),
             **places.rejected_report(rejected)}
 
 
@@ -105,6 +104,13 @@ def unassigned(assigned: pl.DataFrame) -> pl.DataFrame:
     return assigned.filter(pl.col("code").is_null())
 
 
+def place_key() -> pl.Expr:
+    """Same place: same name (case and surrounding spaces ignored) at the same coordinates. The export lists
+    141 places twice or more under different ids (one row per adviser's record)."""
+    return pl.concat_str([pl.col("nom").str.strip_chars().str.to_lowercase(), pl.col("lat").cast(pl.String),
+                          pl.col("lon").cast(pl.String)], separator="|", ignore_nulls=True)
+
+
 def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
-    """``code, nb_lieux_mediation``: CNFS places per 2026 commune."""
-    return mapped.group_by("code").agg(pl.len().cast(pl.Int64).alias("nb_lieux_mediation")).sort("code")
+    """``code, nb_lieux_mediation``: distinct CNFS places per 2026 commune (a place listed twice counts once)."""
+    return mapped.group_by("code").agg(place_key().n_unique().cast(pl.Int64).alias("nb_lieux_mediation")).sort("code")
