@@ -52,7 +52,13 @@ def main() -> None:
     root = resolve_settings().data_dir
     print(f"Jeu de données : {root}")
     fixe = timed("Lecture ARCEP fixe 2026 (101 fichiers JSON)", arcep_fixe_2026.read, root)
-    timed("  to_communes (fibre, thd30)", arcep_fixe_2026.to_communes, fixe.with_columns(code_source=fixe["code"]))
+    fixe_communes = timed("  to_communes (fibre, thd30)", arcep_fixe_2026.to_communes,
+                          fixe.with_columns(code_source=fixe["code"]))
+    for ind, fig in arcep_fixe_2026.national_figures(fixe_communes).items():
+        print(f"  {ind:<6} {fig['part_des_locaux_pct']:6.2f} % des {fig['locaux']:,} locaux ; médiane communale "
+              f"{fig['mediane_communes_pct']:.2f} % ; p90 {fig['p90_communes_pct']:.2f} % ; "
+              f"{fig['communes_sans_local_eligible']} communes sans local éligible "
+              f"({fig['communes_sans_local_eligible_pct']:.2f} %)".replace(",", "\u202f"))
     mobile = timed("Lecture ARCEP 4G 2019 (CSV)", arcep_mobile_2019.read, root)
     surfaces = timed("Surfaces des communes 2019 (contours COG 2018, Lambert-93)", arcep_mobile_2019.source_surfaces, root)
     timed("  to_communes (couv4g, couv4g_min)", arcep_mobile_2019.to_communes,
