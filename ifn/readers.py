@@ -283,24 +283,6 @@ RSA = CsvSpec(
     numeric=("rsa",), min_rows=30_000,
 )
 
-LIBRARIES = CsvSpec(
-    "services/adresses-des-bibliotheques-publiques.csv", ";",
-    {"INSEE": "code", "type_adresse": "type_adresse"},
-    min_rows=10_000, required=("code", "type_adresse"),
-)
-LIBRARY_OPEN = "Bibliothèque ouverte au public"
-
-FRANCE_SERVICES = CsvSpec(
-    "services/france-services-2023.csv", ",",
-    {"id_fs": "id", "insee_com": "code", "lib_com": "commune", "itinerance": "itinerance",
-     "format_fs_anct": "format"},
-    min_rows=2_000, required=("id", "code", "itinerance", "format"),
-    extra={"values": {"itinerance": ("Oui", "Non"), "format": ("Lieu fixe", "Antenne", "Multi-sites", "Mobile")}},
-)
-# Sites counted in their commune: every format but the buses, whose address is
-# only their base (the stops are not listed). See read_france_services.
-FRANCE_SERVICES_MOBILE = "Mobile"
-
 POSTAL = CsvSpec(
     "laposte/laposte_hexasmal.csv", ";",
     {"Code_commune_INSEE": "code", "Code_postal": "code_postal"},
@@ -336,21 +318,29 @@ GEO_COMMUNES_DIR = "geo/communes"
 SHA256SUMS = "SHA256SUMS"
 
 CSV_SPECS: tuple[CsvSpec, ...] = (
-    ARCEP_DEBIT, POPULATIONS, CENSUS, POVERTY, MOBILE, JOB_SEEKERS, RSA, LIBRARIES,
-    FRANCE_SERVICES, POSTAL, COG_COMMUNES, MOVEMENTS, DEPARTEMENTS, REGIONS,
+    ARCEP_DEBIT, POPULATIONS, CENSUS, POVERTY, MOBILE, JOB_SEEKERS, RSA,
+    POSTAL, COG_COMMUNES, MOVEMENTS, DEPARTEMENTS, REGIONS,
 )
+
+
+def _csv_specs() -> tuple[CsvSpec, ...]:
+    """CSV_SPECS plus the specs that moved to ``ifn.sources`` (imported late: they import this module)."""
+    from ifn.sources.bibliotheques import LIBRARIES
+    from ifn.sources.france_services import FRANCE_SERVICES
+
+    return CSV_SPECS + (LIBRARIES, FRANCE_SERVICES)
 
 
 def required_files(root: Path) -> list[Path]:
     """Every input file the build reads (the geometry files are listed from their folder)."""
-    files = [root / s.relpath for s in CSV_SPECS] + [root / EPCI_XLSX]
+    files = [root / s.relpath for s in _csv_specs()] + [root / EPCI_XLSX]
     files += sorted((root / GEO_COMMUNES_DIR).glob("communes-*.geojson"))
     return files
 
 
 def missing_files(root: Path) -> list[str]:
     """Relative paths of the expected inputs that are absent."""
-    missing = [s.relpath for s in CSV_SPECS if not (root / s.relpath).is_file()]
+    missing = [s.relpath for s in _csv_specs() if not (root / s.relpath).is_file()]
     if not (root / EPCI_XLSX).is_file():
         missing.append(EPCI_XLSX)
     if not any((root / GEO_COMMUNES_DIR).glob("communes-*.geojson")):
@@ -389,88 +379,6 @@ def read_indicator_file(root: Path, spec: CsvSpec) -> tuple[pl.DataFrame, int]:
     """A derived-2020 indicator file, duplicates collapsed; returns (frame, rows removed)."""
     df = read_csv_spec(root, spec)
     return collapse_duplicates(df, root / spec.relpath, conflicts_take_max=spec.extra.get("flag", False))
-
-
-def read_libraries(root: Path, spec: CsvSpec = LIBRARIES) -> pl.DataFrame:
-    """Public libraries open to the public, counted per commune code: ``code, bibliotheques``.
-
-    The directory of the Ministère de la Culture lists one row per address; the
-    administrative addresses (offices not open to readers) are not counted.
-    The derived file ``derived-2020/data_mediatheques.csv`` is not used: it flags
-    only 117 communes while the directory covers about 14,000.
-    """
-    df = read_csv_spec(root, spec)
-    return (
-        df.filter(pl.col("type_adresse") == LIBRARY_OPEN)
-        .group_by("code", maintain_order=True)
-        .agg(pl.len().cast(pl.Int64).alias("bibliotheques"))
-    )
-
-
-def record_lines(path: Path, separator: str) -> list[int]:
-    """1-based file line where each data record starts (quoted fields may span several lines)."""
-    import csv
-
-    starts, previous = [], 0
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, delimiter=separator)
-        for record in reader:
-            if record:
-                starts.append(previous + 1)
-            previous = reader.line_num
-    return starts[1:]  # the header is not a data record
-
-
-def read_france_services(root: Path, spec: CsvSpec = FRANCE_SERVICES) -> pl.DataFrame:
-    """France Services sites (ANCT, mid-2023), one row per site: ``id, code, commune, itinerance, format``.
-
-    ``itinerance`` is True when the site also holds itinerant sessions; ``format``
-    is the ANCT format (``Lieu fixe``, ``Antenne``, ``Multi-sites``, ``Mobile``).
-    Some comments span several lines, so error messages give the line where the
-    record starts in the file, not its rank.
-    """
-    path = root / spec.relpath
-    df = _read_raw(root, spec)
-    starts = record_lines(path, spec.separator)
-
-    def line_of(i: int) -> int:
-        return starts[i] if len(starts) == df.height else _line_of(i, spec)
-
-    _check_required(df, spec, root, line_of)
-    check_codes(df, "code", path, line_of)
-    for col, allowed in spec.extra["values"].items():
-        bad = df.with_row_index("_i").filter(~pl.col(col).is_in(list(allowed)))
-        if bad.height:
-            raise DataError(
-                path,
-                f"valeur « {bad[col][0]} » inattendue dans la colonne « {_source_name(spec, col)} » à la ligne "
-                f"{line_of(bad['_i'][0])} (valeurs attendues : {', '.join(allowed)} ; "
-                f"{bad.height} valeur(s) inattendue(s) en tout).",
-            )
-    dup = df.with_row_index("_i").filter(pl.col("id").is_duplicated())
-    if dup.height:
-        raise DataError(
-            path,
-            f"l'identifiant de site « {dup['id'][0]} » apparaît plusieurs fois (lignes "
-            f"{', '.join(str(line_of(i)) for i in dup['_i'].to_list()[:5])}).",
-        )
-    return df.with_columns(pl.col("itinerance") == "Oui")
-
-
-def france_services_per_commune(sites: pl.DataFrame) -> pl.DataFrame:
-    """Sites receiving the public at their address, counted per commune code: ``code, france_services``.
-
-    A fixed site (``Lieu fixe``), an ``Antenne`` or a ``Multi-sites`` principal
-    site counts in its commune, even when it also holds itinerant sessions
-    elsewhere (``itinerance``): its address is a place open to the public. A
-    ``Mobile`` site (bus) is not counted: its address is the base of the bus and
-    the communes where it stops are not listed.
-    """
-    return (
-        sites.filter(pl.col("format") != FRANCE_SERVICES_MOBILE)
-        .group_by("code", maintain_order=True)
-        .agg(pl.len().cast(pl.Int64).alias("france_services"))
-    )
 
 
 def read_postal_codes(root: Path) -> pl.DataFrame:
@@ -602,3 +510,20 @@ def read_sha256sums(root: Path) -> dict[str, str]:
         if m:
             sums[m.group(2)] = m.group(1)
     return sums
+
+
+# Moved to ifn.sources (issue 12); re-exported for the callers of ifn.readers.
+_MOVED = {
+    "LIBRARIES": "bibliotheques", "LIBRARY_OPEN": "bibliotheques", "read_libraries": "bibliotheques",
+    "FRANCE_SERVICES": "france_services", "FRANCE_SERVICES_MOBILE": "france_services",
+    "record_lines": "france_services", "read_france_services": "france_services",
+    "france_services_per_commune": "france_services",
+}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"ifn.sources.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
