@@ -217,10 +217,12 @@ class Context:
         return self._values[name]
 
     def kwargs_for(self, func: Callable) -> dict:
+        """The context values ``func`` names; a ``**context`` also gets root, resolver and universe."""
         params = inspect.signature(func).parameters
+        names = [name for name in params if name in self._makers]
         if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-            return {name: self.get(name) for name in self._makers if name in ("root", "resolver", "universe")}
-        return {name: self.get(name) for name in params if name in self._makers}
+            names += [n for n in ("root", "resolver", "universe") if n not in names]
+        return {name: self.get(name) for name in names}
 
 
 def _source_values(module, src, resolver: reconcile.CodeResolver, context: Context) -> tuple[pl.DataFrame, dict]:
@@ -229,7 +231,8 @@ def _source_values(module, src, resolver: reconcile.CodeResolver, context: Conte
         return module.build(**context.kwargs_for(module.build))
     frame = module.read(context.get("root"))
     mapped, entry = reconcile.attach_codes(frame, resolver, src.files or src.id, cog_date=src.cog_date)
-    values = module.to_communes(mapped, **context.kwargs_for(module.to_communes))
+    transform = getattr(module, "to_communes_2026", module.to_communes)  # the build's variant, if any
+    values = transform(mapped, **context.kwargs_for(transform))
     if hasattr(module, "report"):  # counts of what was read, or of the values per commune (``values``)
         wants_values = "values" in inspect.signature(module.report).parameters
         entry.update(module.report(values if wants_values else frame))
@@ -277,11 +280,23 @@ def commune_table(root: Path, progress: Progress = _noop, geo: dict | None = Non
 
     def centres():
         from ifn import distances
+        from ifn.sources import iris_population
 
-        return distances.commune_centres(root, communes_geo())
+        iris, entry = iris_population.read(root)
+        report["centres_de_population"] = entry
+        codes = [resolver.resolve(str(c))[0] for c in iris["commune"]]
+        iris = iris.assign(commune=codes)
+        iris = iris[iris["commune"].notna()]
+        return distances.population_centres(iris, communes_geo())
+
+    def source_surfaces():
+        from ifn.sources import arcep_mobile_2019
+
+        return arcep_mobile_2019.source_surfaces(root, movements=cog_2026.read_movements(root))
 
     context = Context(root=lambda: root, resolver=lambda: resolver, universe=lambda: base,
-                      communes_geo=communes_geo, surfaces=surfaces, centres=centres)
+                      communes_geo=communes_geo, surfaces=surfaces, centres=centres,
+                      source_surfaces=source_surfaces)
     table = base
     if "communes_geo" in geo:
         outlined = pl.DataFrame({"code": geo["communes_geo"]["code"].astype(str).to_numpy(), "a_contour": True})

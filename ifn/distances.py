@@ -116,3 +116,15 @@ def service_distances(centres: pl.DataFrame, services: dict[str, pl.DataFrame]) 
         km, _ = nearest_km(lat, lon, points["lat"].to_numpy(), points["lon"].to_numpy())
         out = out.with_columns(pl.Series(name, km))
     return out
+
+
+def with_distance(counts: pl.DataFrame, centres: pl.DataFrame | None, points: pl.DataFrame, column: str,
+                  count: str) -> pl.DataFrame:
+    """Every commune of ``centres`` with ``count`` (0 where none) and ``column``: km from its centre to
+    the nearest of ``points`` (``lat, lon``), across département borders. Without ``centres``, the
+    counts alone."""
+    if centres is None:
+        return counts
+    km = service_distances(centres, {column: points})
+    return (km.join(counts, on="code", how="left")
+            .with_columns(pl.col(count).fill_null(0).cast(pl.Int64)).select("code", count, column).sort("code"))

@@ -135,6 +135,9 @@ def attach_codes(df: pl.DataFrame, resolver: CodeResolver, source: str,
     COG) lets the entry list the 2026 communes created after it, which the
     source cannot describe (``communes_retablies_apres_millesime``).
     """
+    reserved = [c for c in ("code_source", "statut") if c in df.columns]
+    if reserved:
+        raise ValueError(f"attach_codes: the source frame already has the column(s) {reserved}")
     mapping = resolver.table(df["code"])
     joined = df.rename({"code": "code_source"}).join(mapping, on="code_source", how="left")
     counts = joined.group_by("statut").len()

@@ -51,9 +51,9 @@ def synthetic_communes() -> pl.DataFrame:
         "locaux": pl.Series([None] * n, dtype=pl.Float64),
         "locaux_30m": pl.Series([None] * n, dtype=pl.Float64),
         # surfaces proportional to the populations: surface-pooled values equal population-weighted ones
-        "surface_km2": [100.0, 100.0, 200.0, 100.0, 100.0],
-        "surface_4g_km2": [60.0, 70.0, 160.0, 90.0, None],
-        "surface_4g_min_km2": pl.Series([None] * n, dtype=pl.Float64),
+        "surface_4g_km2": [100.0, 100.0, 200.0, 100.0, 100.0],
+        "surface_couverte_4g_km2": [60.0, 70.0, 160.0, 90.0, None],
+        "surface_couverte_4g_min_km2": pl.Series([None] * n, dtype=pl.Float64),
         # households proportional to the populations too
         "menages_2022": [100.0, 100.0, 200.0, 100.0, 100.0],
         "menseul_menages_complement": [99.0, 98.0, 194.0, 96.0, 95.0],

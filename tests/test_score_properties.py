@@ -13,7 +13,7 @@ AXIS2 = ["thd30", "couv4g_min", "menseul", "fammono", "chomage", "etrangers", "d
          "dist_france_services", "dist_mediation"]
 # indicator → (total, covered) count columns, for the ones pooled by premises or surface
 POOLED = {"fibre": ("fibre_locaux", "fibre_raccordables"), "thd30": ("locaux", "locaux_30m"),
-          "couv4g": ("surface_km2", "surface_4g_km2"), "couv4g_min": ("surface_km2", "surface_4g_min_km2"),
+          "couv4g": ("surface_4g_km2", "surface_couverte_4g_km2"), "couv4g_min": ("surface_4g_km2", "surface_couverte_4g_min_km2"),
           "menseul": ("menages_2022", "menseul_menages_complement"),
           "fammono": ("menages_2022", "fammono_menages_complement")}
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -214,6 +214,6 @@ def national_figures(communes: pl.DataFrame) -> dict:
     return out
 
 
-def report(frame: pl.DataFrame) -> dict:
-    """National figures of ``to_communes`` output (for the build report)."""
-    return {"chiffres_nationaux": national_figures(frame)}
+def report(values: pl.DataFrame) -> dict:
+    """National figures of ``to_communes`` output (``values``, for the build report)."""
+    return {"chiffres_nationaux": national_figures(values)}

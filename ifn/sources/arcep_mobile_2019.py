@@ -63,7 +63,9 @@ COVERED_WORST = "surface_couverte_4g_min_km2"
 
 
 def files(root: Path) -> list[Path]:
-    return [root / MOBILE_2019.relpath]
+    """The 2019 coverage file, the COG 2018 polygons (source-commune surfaces) and the DROM site lists."""
+    geo = sorted((root / "geo/communes").glob("communes-*.geojson")) if (root / "geo/communes").is_dir() else []
+    return [root / MOBILE_2019.relpath, *geo, *(root / drom_site_file(dep) for dep in UTM_BY_DEPARTEMENT)]
 
 
 def read(root: Path, spec: CsvSpec = MOBILE_2019) -> pl.DataFrame:
@@ -158,6 +160,16 @@ def source_surfaces(root: Path, geometries=None, movements: pl.DataFrame | None 
 
 
 # --------------------------------------------------------------------------- per commune
+def to_communes_2026(mapped: pl.DataFrame, root: Path, source_surfaces: pl.DataFrame,
+                     communes_geo) -> pl.DataFrame:
+    """The build's entry: metropolitan communes pooled by surface (``to_communes``) and the DROM
+    substitute (``drom_4g_surface``) on the 2026 DROM polygons (``communes_geo``)."""
+    metro = to_communes(mapped, surfaces=source_surfaces)
+    drom_geo = communes_geo[communes_geo["code"].astype(str).str.startswith("97")]
+    drom = drom_4g_surface(root, drom_geo)
+    return pl.concat([metro.filter(~pl.col("code").str.starts_with("97")), drom], how="vertical_relaxed").sort("code")
+
+
 def to_communes(mapped: pl.DataFrame, surfaces: pl.DataFrame | None = None, **context) -> pl.DataFrame:
     """Surface-weighted 4G indicators per 2026 code.
 

@@ -21,7 +21,7 @@ SOURCE_ID = "bibliotheques"
 LIBRARIES = CsvSpec(
     "services/adresses-des-bibliotheques-publiques.csv", ";",
     {"INSEE": "code", "type_adresse": "type_adresse", "Libelle1": "nom", "voie": "adresse", "CP": "code_postal",
-     "Ville": "commune", "Statut": "statut", "coordonnees_finales": "coordonnees"},
+     "Ville": "commune", "Statut": "type_bibliotheque", "coordonnees_finales": "coordonnees"},
     min_rows=10_000, required=("code", "type_adresse"),
 )
 LIBRARY_OPEN = "Bibliothèque ouverte au public"
@@ -42,7 +42,7 @@ def parse_coordinates(df: pl.DataFrame, column: str = "coordonnees") -> pl.DataF
 
 
 def read(root: Path, spec: CsvSpec = LIBRARIES) -> pl.DataFrame:
-    """Libraries open to the public: ``ligne, code, nom, adresse, code_postal, commune, statut, lat, lon``.
+    """Libraries open to the public: ``ligne, code, nom, adresse, code_postal, commune, type_bibliotheque, lat, lon``.
 
     Every open library is kept, with null coordinates when they are missing or
     unreadable (see ``points`` and ``report``).
@@ -63,9 +63,13 @@ def report(frame: pl.DataFrame) -> dict:
             **places.rejected_report(rejected)}
 
 
-def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
-    """``code, nb_bibliotheques``: libraries open to the public per 2026 commune (located or not)."""
-    return mapped.group_by("code").agg(pl.len().cast(pl.Int64).alias("nb_bibliotheques")).sort("code")
+def to_communes(mapped: pl.DataFrame, centres: pl.DataFrame | None = None, **context) -> pl.DataFrame:
+    """``code, nb_bibliotheques, dist_bibliotheque``: libraries open to the public per 2026 commune (located
+    or not), and the km from each commune's population centre (``centres``) to the nearest located one."""
+    from ifn.distances import with_distance
+
+    counts = mapped.group_by("code").agg(pl.len().cast(pl.Int64).alias("nb_bibliotheques")).sort("code")
+    return with_distance(counts, centres, points(mapped), "dist_bibliotheque", "nb_bibliotheques")
 
 
 def read_libraries(root: Path, spec: CsvSpec = LIBRARIES) -> pl.DataFrame:

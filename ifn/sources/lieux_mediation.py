@@ -111,6 +111,27 @@ def place_key() -> pl.Expr:
                           pl.col("lon").cast(pl.String)], separator="|", ignore_nulls=True)
 
 
-def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
-    """``code, nb_lieux_mediation``: distinct CNFS places per 2026 commune (a place listed twice counts once)."""
-    return mapped.group_by("code").agg(place_key().n_unique().cast(pl.Int64).alias("nb_lieux_mediation")).sort("code")
+def to_communes(mapped: pl.DataFrame, centres: pl.DataFrame | None = None, **context) -> pl.DataFrame:
+    """``code, nb_lieux_mediation, dist_mediation``: distinct CNFS places per 2026 commune (a place listed
+    twice counts once), and the km from each commune's population centre to the nearest place."""
+    from ifn.distances import with_distance
+
+    counts = mapped.group_by("code").agg(place_key().n_unique().cast(pl.Int64).alias("nb_lieux_mediation")).sort("code")
+    return with_distance(counts, centres, points(mapped), "dist_mediation", "nb_lieux_mediation")
+
+
+def build(root: Path, communes_geo, centres: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
+    """The build's hook: the places have no commune code, so each located place takes the 2026 commune
+    whose polygon holds it (``assign_communes``); places outside every commune are listed, not dropped."""
+    frame = read(root)
+    located = points(frame)
+    assigned = assign_communes(located, communes_geo)
+    lost = unassigned(assigned)
+    entry = {"source": CNFS.relpath, **report(frame), "lieux_hors_commune": lost.height,
+             "detail_lieux_hors_commune": [f"{n} ({la:.4f}, {lo:.4f})" for n, la, lo in
+                                           lost.select("nom", "lat", "lon").head(50).iter_rows()]}
+    counts = assigned.filter(pl.col("code").is_not_null()).group_by("code").agg(
+        place_key().n_unique().cast(pl.Int64).alias("nb_lieux_mediation"))
+    from ifn.distances import with_distance
+
+    return with_distance(counts, centres, located, "dist_mediation", "nb_lieux_mediation"), entry
