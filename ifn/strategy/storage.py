@@ -202,12 +202,14 @@ class Repository:
         reads the main file as it is (what was checkpointed into it).
         """
         uri = self.path.resolve().as_uri()
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self.busy_ms / 1000)
+        conn = None
         try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self.busy_ms / 1000)
             conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
             return conn
         except sqlite3.OperationalError as exc:
-            conn.close()
+            if conn is not None:
+                conn.close()
             log.warning("strategy database %s unreadable in mode=ro (%s): opened immutable", self.path, exc)
         return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=self.busy_ms / 1000)
 
@@ -217,8 +219,7 @@ class Repository:
     def _transaction(self, work):
         """Run ``work(cursor)`` in one transaction; French errors on failure."""
         if self.read_only:
-            raise ReadOnlyError(f"La base de la stratégie ({self.where}) est en lecture seule : "
-                                "l'enregistrement est impossible, la consultation reste possible.")
+            raise ReadOnlyError(f"La base de la stratégie ({self.where}) est en lecture seule : {READ_ONLY_NOTICE}")
         conn = self._connect()
         try:
             if self.postgres:
