@@ -78,3 +78,10 @@ def injected(at) -> list[tuple[str, list[str]]]:
 def quoted(at) -> list[str]:
     """Rendered strings quoting a payload (to check that the payload did reach the page)."""
     return [t for t in rendered_markdown(at) if any(m in t.replace("\\", "") for m in MARKERS)]
+
+
+def shown(text: str) -> str:
+    """What a Markdown body escaped by ``ifn.text.plain`` reads as on screen (escapes removed)."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
