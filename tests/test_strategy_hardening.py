@@ -295,3 +295,37 @@ def test_comment_size_limit(repo, strategy):
     with pytest.raises(InputError, match="Commentaire trop long : 32768 caractères"):
         editing.set_target(repo, strategy, "ext1_societaires", "150", author="a", comment="x" * 32768)
     assert repo.entries() == []
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("IFN_TEST_DATABASE_URL"),
+                    reason="IFN_TEST_DATABASE_URL non défini : pas de serveur PostgreSQL de test")
+def test_postgresql_import_atomic_and_reimport_detected(strategy, monkeypatch):
+    import os
+
+    import psycopg
+
+    url = os.environ["IFN_TEST_DATABASE_URL"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS entries, schema_version")
+    repo = Repository(url=url)
+    rows = "".join(f"ext1_societaires;mesure;{120 + n % 5};2023-06-30;s{n};\n" for n in range(50))
+    real = Repository._insert
+    calls = []
+
+    def failing(self, cur, row):
+        calls.append(1)
+        if len(calls) == 20:
+            raise psycopg.OperationalError("server closed the connection unexpectedly (host 10.0.0.1 port 5432)")
+        return real(self, cur, row)
+
+    monkeypatch.setattr(Repository, "_insert", failing)
+    with pytest.raises(StorageError) as err:
+        _import(repo, strategy, (HEADER + rows).encode())
+    assert "10.0.0.1" not in str(err.value) and repo.entries() == []
+    monkeypatch.setattr(Repository, "_insert", real)
+    assert _import(repo, strategy, (HEADER + rows).encode()) == 50
+    with pytest.raises(InputError, match="50 ligne\\(s\\) sur 50 sont déjà enregistrées"):
+        _import(repo, strategy, (HEADER + rows).encode())
+    assert len(repo.entries()) == 50
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS entries, schema_version")
