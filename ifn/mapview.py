@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Collection
 
 import folium
 import numpy as np
@@ -184,6 +185,9 @@ def build_map(fc: dict, classes: Classes, title: str, frame: tuple[float, float,
     if box:
         west, south, east, north = box
         fmap.fit_bounds([[south, west], [north, east]])
+    if not fc["features"]:  # nothing to draw (forged code, outline missing): an empty map, never folium's AssertionError
+        fmap.add_child(Legend(legend_html(classes, title)))
+        return fmap
     ChoroplethLayer(
         fc,
         name="IFN",
@@ -206,17 +210,19 @@ def standalone_html(fmap: folium.Map) -> bytes:
     return page.encode("utf-8")
 
 
-def clicked_code(returned: dict | None) -> str | None:
+def clicked_code(returned: dict | None, known: Collection[str] | None = None) -> str | None:
     """Code of the unit clicked on the map, from the value returned by ``st_folium``.
 
-    Reads ``last_active_drawing`` (a GeoJSON feature) or ``last_object_clicked_tooltip``-free payloads; None if nothing.
+    Reads ``last_active_drawing`` (a GeoJSON feature); None if nothing, or when the code is not one of
+    ``known`` (the codes of the drawn view: the browser's payload can be forged).
     """
-    if not returned:
+    if not returned or not isinstance(returned, dict):
         return None
     feature = returned.get("last_active_drawing")
     if isinstance(feature, dict):
-        code = (feature.get("properties") or {}).get("code")
-        if isinstance(code, str) and code:
+        properties = feature.get("properties")
+        code = properties.get("code") if isinstance(properties, dict) else None
+        if isinstance(code, str) and code and (known is None or code in known):
             return code
     return None
 

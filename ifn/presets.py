@@ -169,6 +169,9 @@ def read_preset(source: bytes | str | Path, extra_ids: tuple[str, ...] = ()) -> 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"Le {name} n'est pas un TOML valide : {exc}.") from exc
+    except RecursionError:
+        raise InputError(f"Le {name} n'est pas un préréglage lisible : tables ou listes imbriquées trop "
+                         "profondément (un préréglage n'a que [weights], [settings] et [custom.<id>]).") from None
     unknown = [k for k in data if k not in TABLES]
     if unknown:
         raise InputError(f"Le {name} contient la table inconnue « {unknown[0]} » : attendu [weights], [settings] "

@@ -73,12 +73,18 @@ def score_column(id: str) -> str:
     return f"score_{id}"
 
 
+MAX_WEIGHT = 1e6  # weights are relative: a larger one only makes sums overflow (1e308 × 10 = inf)
+
+
 def _check_weight(id: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(f"Le poids de l'indicateur « {id} » vaut « {value} » : un nombre est attendu.")
     value = float(value)
     if not math.isfinite(value) or value < 0:
         raise InputError(f"Le poids de l'indicateur « {id} » vaut « {value:g} » : un nombre positif ou nul est attendu.")
+    if value > MAX_WEIGHT:
+        raise InputError(f"Le poids de l'indicateur « {id} » vaut « {value:g} » : au plus {MAX_WEIGHT:g} (au-delà, "
+                         "la somme pondérée des scores déborde et l'indice devient infini ou indéterminé).")
     return value
 
 

@@ -1,7 +1,9 @@
 """User indicator upload: CSV bytes → one value per 2026 commune code.
 
 Accepted: UTF-8 (with or without BOM) or Latin-1; separator ``;``, tab or
-``,``; decimal comma or point (spaces as thousands separators ignored);
+``,``; decimal comma or point (spaces as thousands separators ignored; with both a comma and a
+point the last one is the decimal mark, the other must group thousands by three, e.g.
+``1,234.5`` = ``1.234,5`` = 1234.5, anything else is refused as ambiguous);
 4-digit codes that lost their leading zero (1001 → 01001); arrondissement
 codes of Paris, Lyon and Marseille mapped to their commune. An empty cell is a
 missing value (imputed like any other indicator when imputation is on).
@@ -125,7 +127,10 @@ def check_bytes(data: bytes, max_bytes: int = MAX_BYTES) -> None:
 
 def _field_counts(text: str, separator: str, lines: int = 50) -> list[int]:
     sample = [line for line in text.splitlines()[:lines] if line.strip()]
-    return [len(r) for r in csv.reader(sample, delimiter=separator)]
+    try:
+        return [len(r) for r in csv.reader(sample, delimiter=separator)]
+    except csv.Error:  # a field over the CSV module's limit: read_table names its line
+        return [len(line.split(separator)) for line in sample]
 
 
 def sniff_separator(text: str) -> str:
@@ -172,7 +177,10 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES) -> Table:
                                  f"(séparateur {SEPARATOR_NAMES[separator]}) : « {separator.join(fields)} ».")
             rows.append((reader.line_num, fields))
     except csv.Error as exc:
-        raise InputError(f"Ligne {reader.line_num} : le fichier n'est pas un CSV valide ({exc}).") from exc
+        if "field limit" in str(exc):
+            raise InputError(f"Ligne {reader.line_num} : un champ dépasse {csv.field_size_limit():,} caractères "
+                             "(guillemet non fermé ?) : le fichier n'est pas un CSV lisible.".replace(",", " ")) from None
+        raise InputError(f"Ligne {reader.line_num} : le fichier n'est pas un CSV valide ({exc}).") from None
     if header is None or not rows:
         raise InputError("Le fichier n'a pas de ligne de données : une ligne d'en-tête puis une ligne par commune "
                          "sont attendues.")
@@ -211,16 +219,41 @@ def normalise_code(raw: str) -> str:
     return code
 
 
+class AmbiguousNumber(ValueError):
+    """A number written with both a comma and a point (``1,234.5``): thousands or decimals?"""
+
+
+class HugeNumber(ValueError):
+    """A number whose magnitude would make the index computation overflow."""
+
+
+MAX_MAGNITUDE = 1e15  # population-weighted means multiply values by ~1e7 inhabitants, then sum them
+
+
 def parse_number(raw: str) -> float | None:
-    """Float from a French or English number cell; None for an empty cell; ValueError otherwise."""
+    """Float from a French or English number cell; None for an empty cell; ValueError otherwise.
+
+    Spaces (plain, no-break, narrow) separate thousands; a single comma or point is the decimal
+    mark. With both, the last one is the decimal mark and the other must group thousands by three
+    (``1,234.5`` and ``1.234,5`` are 1234.5); otherwise (``1,23.4``, ``1.2.3,4``) the cell is refused
+    as ambiguous (``AmbiguousNumber``), so is a magnitude above ``MAX_MAGNITUDE`` (``HugeNumber``).
+    """
     text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     if not text:
         return None
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    value = float(text)
+    if "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        if not re.fullmatch(rf"[+-]?\d{{1,3}}(\{thousands}\d{{3}})+\{decimal}\d*", text):
+            raise AmbiguousNumber(raw)
+        text = text.replace(thousands, "")
+    if text.count(",") > 1:
+        raise ValueError(raw)
+    value = float(text.replace(",", "."))
     if not math.isfinite(value):
         raise ValueError(raw)
+    if abs(value) > MAX_MAGNITUDE:
+        raise HugeNumber(raw)
     return value
 
 
@@ -255,6 +288,14 @@ def parse_indicator(table: Table, code_column: str, value_column: str,
             raise InputError(f"Ligne {line} : le code commune est vide (colonne « {code_column} »).")
         try:
             value = parse_number(fields[vi])
+        except AmbiguousNumber:
+            raise InputError(f"Ligne {line} : la valeur « {fields[vi]} » (colonne « {value_column} », code "
+                             f"{raw_code}) est ambiguë : elle contient une virgule et un point. Écrivez-la sans "
+                             "séparateur de milliers (1234,5 ou 1234.5) ou avec des milliers par groupes de trois (1 234,5).") from None
+        except HugeNumber:
+            raise InputError(f"Ligne {line} : la valeur « {fields[vi]} » (colonne « {value_column} », code "
+                             f"{raw_code}) dépasse un million de milliards en valeur absolue : les calculs de "
+                             "l'indice (moyennes pondérées par la population) déborderaient.") from None
         except ValueError:
             raise InputError(f"Ligne {line} : la valeur « {fields[vi]} » (colonne « {value_column} », code "
                              f"{raw_code}) n'est pas un nombre.") from None

@@ -19,6 +19,7 @@ from ifn.mapview import build_map, feature_collection, score_suffix
 from ifn.normalise import METHODS
 from ifn.presets import dump_preset, read_preset
 from ifn.score import SCORE_LEVELS, ScoreOptions
+from ifn.text import plain
 from ifn.upload import (DIRECTION_LABELS, DIRECTIONS, MAX_BYTES, CustomIndicator, guess_columns, indicator_id,
                         parse_indicator, read_table)
 from ui import analyse_cache, data
@@ -91,17 +92,17 @@ with left.expander("Préréglage : charger un fichier de poids (TOML)"):
         try:
             loaded = read_preset(preset_file.getvalue(), tuple(c.id for c in customs))
             apply_preset(loaded.options)
-            st.success(f"Préréglage « {preset_file.name} » chargé dans les réglages.")
+            st.success(f"Préréglage « {plain(preset_file.name)} » chargé dans les réglages.")
             for notice in loaded.notices:
-                st.warning(notice)
+                st.warning(plain(notice))
             absent = loaded.weighted_missing({c.id for c in customs})
             if absent:
                 st.warning("Le préréglage pondère des indicateurs personnels absents de votre session : "
-                           + ", ".join(f"« {c.label} » (fichier « {c.file or '?'} »)" for c in absent)
+                           + ", ".join(f"« {plain(c.label)} » (fichier « {plain(c.file or '?')} »)" for c in absent)
                            + ". Ajoutez leur fichier sous le même nom dans « Ajouter votre propre indicateur », "
                              "puis donnez-leur leur poids.")
         except IFNError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
 
 with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
     st.caption("Une colonne code commune (INSEE) et une colonne valeur ; séparateur « ; », « , » ou tabulation ; "
@@ -113,7 +114,7 @@ with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
         try:
             table = read_table(upload.getvalue(), MAX_BYTES)
         except IFNError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
     if table is not None:
         code_guess, value_guess = guess_columns(table)
         with st.form("an_custom_form"):
@@ -133,7 +134,7 @@ with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
                     raise InputError(f"Un indicateur personnel s'appelle déjà « {label.strip()} » : changez le nom.")
                 parsed = parse_indicator(table, code_col, value_col, analyse_cache.known_codes(fp))
                 if parsed.unknown and not accept:
-                    shown = ", ".join(f"{code} (ligne {line})" for line, code in parsed.unknown[:MAX_UNKNOWN_SHOWN])
+                    shown = ", ".join(f"{plain(code)} (ligne {line})" for line, code in parsed.unknown[:MAX_UNKNOWN_SHOWN])
                     more = f" et {len(parsed.unknown) - MAX_UNKNOWN_SHOWN} autres" if len(parsed.unknown) > MAX_UNKNOWN_SHOWN else ""
                     st.warning(f"{len(parsed.unknown)} code(s) ne correspondent à aucune commune (COG 2026) : "
                                f"{shown}{more}. Cochez « Utiliser le fichier même si… » pour ajouter les "
@@ -146,12 +147,12 @@ with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
                     state["an_customs"] = customs = [*customs, new]
                     state[weight_key(new.id)] = float(weight)
                     note = f" ({len(parsed.unknown)} code(s) inconnu(s) ignoré(s))" if parsed.unknown else ""
-                    st.success(f"Indicateur « {new.label} » ajouté : {parsed.values.height} communes{note}.")
+                    st.success(f"Indicateur « {plain(new.label)} » ajouté : {parsed.values.height} communes{note}.")
             except IFNError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
     for ind in customs:
         a, b = st.columns([4, 1])
-        a.markdown(f"**{ind.label}** (`{ind.id}`) — {ind.values.height} communes, "
+        a.markdown(f"**{plain(ind.label)}** (`{ind.id}`) — {ind.values.height} communes, "
                    f"{DIRECTION_LABELS[ind.direction].lower()}")
         if b.button("Retirer", key=f"an_rm_{ind.id}"):
             state["an_customs"] = [c for c in customs if c.id != ind.id]
@@ -188,7 +189,7 @@ with st.form("an_settings"):
         st.caption(title)
         cols = st.columns(min(len(ids), 4))
         for n, id in enumerate(ids):
-            cols[n % len(cols)].number_input(labels[id], min_value=0.0, step=0.5, key=weight_key(id))
+            cols[n % len(cols)].number_input(plain(labels[id]), min_value=0.0, step=0.5, key=weight_key(id))
     st.form_submit_button("Appliquer", type="primary")
 
 # --- Computation (ifn) ---------------------------------------------------------------------------
@@ -214,14 +215,14 @@ try:
     new = in_territory(sens.level_ifn(prepared, level, weights, options.min_indicators))
     default = in_territory(sens.level_ifn(analyse_cache.default_prepared(level), level, None))
 except IFNError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 
 compared = sens.compare(default, new).sort("ifn", descending=True, nulls_last=True)
 custom_columns = [f"raw_{c.id}" for c in customs if f"raw_{c.id}" in new.columns]
 ranking = compared.join(new.select("code", *custom_columns), on="code", how="left", maintain_order="left")
 place = "France entière" if territory == ALL else f"{territory} — {dep_names[territory]}"
-st.subheader(f"Résultat : {LEVEL_LABELS[level]}, {place}")
+st.subheader(f"Résultat : {LEVEL_LABELS[level]}, {plain(place)}")
 if options.method == "base100":
     st.info("Base 100 : 100 = niveau du territoire de référence ; l'échelle n'est pas bornée à 1–10.")
 
@@ -315,5 +316,5 @@ st.caption("Le préréglage redonne les mêmes scores avec `python -m ifn score 
 if any(weights.get(i, 0) > 0 for i in custom_ids):
     st.info("Le préréglage décrit vos indicateurs personnels (nom, sens, colonnes) mais pas leurs valeurs : "
             "donnez aussi leur fichier CSV à la ligne de commande, "
-            + ", ".join(f"`--extra {c.id}={c.source or 'FICHIER.csv'}`" for c in customs if weights.get(c.id, 0) > 0)
+            + ", ".join(plain(f"--extra {c.id}={c.source or 'FICHIER.csv'}") for c in customs if weights.get(c.id, 0) > 0)
             + ".")

@@ -15,6 +15,7 @@ from ifn.mapview import DROM, LEVEL_LABELS, METROPOLE, clicked_code, feature_bou
 from ifn.search import search
 from ifn.territory import LEVEL_LABELS as UNIT_LABELS
 from ifn.territory import card, compare_table, fmt_value
+from ifn.text import plain
 from ui import carte_cache, data
 from ui.navigation import require_app
 
@@ -41,7 +42,7 @@ if STATE not in st.session_state:
     st.session_state[STATE] = state
     st.session_state["carte_notices"] = notices
 for notice in st.session_state.get("carte_notices", []):
-    st.info(notice)
+    st.info(plain(notice))
 
 
 def _state() -> urlstate.MapState:
@@ -126,7 +127,7 @@ def _card(tables: dict, state: urlstate.MapState) -> None:
     c = card(tables, state.level, state.code, carte_cache.classes(state.variant, state.level, state.method),
              carte_cache.france(state.variant), variant.indicators, variant.context, catalogue,
              carte_cache.commune_details(state.level, state.code))
-    st.subheader(f"{c.name} ({UNIT_LABELS[c.level]} {c.code})")
+    st.subheader(plain(f"{c.name} ({UNIT_LABELS[c.level]} {c.code})"))
     swatch = (f'<span style="background:{html.escape(c.colour)};display:inline-block;width:16px;height:16px;'
               f'border:1px solid #777;vertical-align:middle"></span> Classe : {html.escape(c.class_label)}')
     # Two metrics per row: a rank such as "12 345 / 34 968" must not be cut in the narrow card column.
@@ -139,14 +140,16 @@ def _card(tables: dict, state: urlstate.MapState) -> None:
               help="1 = le plus fragile parmi les territoires de même niveau en France.")
     st.markdown(swatch, unsafe_allow_html=True)
     if c.motif:
-        st.warning(f"Pas de score : {c.motif}")
+        st.warning(f"Pas de score : {plain(c.motif)}")
     if c.population is not None:
         st.caption(f"Population municipale 2023 (en vigueur en 2026) : {c.population:,}".replace(",", " "))
 
     def rows(items):
-        return [{"Indicateur": r.label, "Valeur": fmt_value(r.raw, r.unit), "Score (1 à 10)": fmt_value(r.score),
-                 "Imputée": "oui" if r.imputed else "non", "Remarque": r.reason or (r.proxy_note or ""),
-                 "Définition": r.definition, "Source": r.source, "Millésime": r.vintage} for r in items]
+        # st.table renders Markdown in its cells: texts from the catalogue and the bundle are escaped
+        return [{"Indicateur": plain(r.label), "Valeur": fmt_value(r.raw, r.unit), "Score (1 à 10)": fmt_value(r.score),
+                 "Imputée": "oui" if r.imputed else "non", "Remarque": plain(r.reason or (r.proxy_note or "")),
+                 "Définition": plain(r.definition), "Source": plain(r.source), "Millésime": plain(r.vintage)}
+                for r in items]
 
     # Static HTML tables (st.table): the interactive grid's scripts would delay the first map by ~0.3 s.
     st.markdown("**Indicateurs de l'indice**")
@@ -155,7 +158,7 @@ def _card(tables: dict, state: urlstate.MapState) -> None:
     st.table(rows(c.context), hide_index=True)
     st.markdown("**Comparaison avec le département et la France** (valeurs brutes)")
     labels = {r.id: f"{r.label} ({r.unit})" for r in c.indicators + c.context}
-    st.table([{"Territoire": r["territoire"], "IFN": fmt_value(r["ifn"]),
+    st.table([{"Territoire": plain(r["territoire"]), "IFN": fmt_value(r["ifn"]),
                **{labels[i]: fmt_value(r[i]) for i in labels}} for r in c.comparison], hide_index=True)
     st.button("Ajouter à la comparaison", key="carte_ajouter", on_click=_add_compare, args=(c.level, c.code))
 
@@ -225,15 +228,18 @@ def explorer() -> None:
         frame = feature_bounds(view.geojson, state.code)
     selected = state.code if state.level == state.map_level else None
     fmap = carte_cache.folium_map(state.variant, state.map_level, area, state.method, frame, selected)
-    where = f" — {area[1]}" if area else ""
+    where = f" — {plain(area[1])}" if area else ""
     st.caption(f"{LEVEL_LABELS[view.level]}{where} : {len(view.geojson['features'])} territoires affichés. "
                "Cliquez sur un territoire pour afficher sa fiche.")
+    if not view.geojson["features"]:
+        st.info("Aucun contour n'est disponible pour cette vue : la carte est vide ; la fiche et le tableau "
+                "restent consultables.")
     map_col, card_col = st.columns([3, 2])
     with map_col:
         key = f"carte_map_{state.map_level}_{area[1] if area else 'fr'}_{state.method}_{state.variant}"
         returned = st_folium(fmap, key=key, height=560, use_container_width=True,
                              returned_objects=["last_active_drawing"])
-        code = clicked_code(returned)
+        code = clicked_code(returned, set(view.table["code"].to_list()))
         if code and st.session_state.get(f"{key}_done") != code:
             st.session_state[f"{key}_done"] = code
             if code != state.code:
@@ -259,4 +265,4 @@ def explorer() -> None:
 try:
     explorer()
 except IFNError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))

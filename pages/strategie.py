@@ -13,6 +13,7 @@ from ifn.strategy import editing, report
 from ifn.strategy.content import DEADLINE, load_strategy
 from ifn.strategy.status import STATUSES, measurements
 from ifn.strategy.storage import open_repository
+from ifn.text import plain
 from ui.strategie_auth import current_editor
 from ui.navigation import require_app
 
@@ -25,7 +26,7 @@ st.caption("Objectifs retenus par les groupes de travail « Externe », « Inter
 try:
     strategy = load_strategy()
 except IFNError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 
 repo, entries = None, []
@@ -33,7 +34,7 @@ try:
     repo = open_repository()
     entries = repo.entries()
 except IFNError as exc:
-    st.error(f"{exc} Les objectifs et les valeurs de référence des documents restent affichés.")
+    st.error(f"{plain(exc)} Les objectifs et les valeurs de référence des documents restent affichés.")
 if repo is not None and repo.read_only:
     st.warning("La base de la stratégie est en lecture seule (fichier non modifiable) : la consultation reste "
                "possible, mais aucune mesure ni cible ne peut être enregistrée.")
@@ -43,51 +44,76 @@ editor = current_editor()
 # ---------------------------------------------------------------- writes (callbacks run before the page)
 
 
-def _flash(kind: str, text: str) -> None:
-    st.session_state.setdefault("st_messages", []).append((kind, text))
+# Each form's outcome is shown next to that form (slot ``mesure``, ``cible`` or ``import``); every text
+# quoting the user's input is escaped (ifn.text.plain) before it reaches Markdown.
+MEASURE_FIELDS = {"st_value": "", "st_answer": "oui", "st_source": "", "st_text": "", "st_comment": "",
+                  "st_corrects": "—", "st_confirm": False}
+TARGET_FIELDS = {"st_target": "", "st_target_answer": "oui", "st_target_comment": ""}
 
 
-def _write(action) -> None:
+def _flash(slot: str, kind: str, text: str) -> None:
+    st.session_state.setdefault("st_messages", []).append((slot, kind, text))
+
+
+def _show_messages(slot: str) -> None:
+    for where, kind, text in st.session_state.get("st_messages", []):
+        if where == slot:
+            getattr(st, kind)(plain(text))
+
+
+def _write(slot: str, action, reset: dict) -> None:
+    ss = st.session_state
+    ss["st_messages"] = []
     try:
         result = action()
-    except IFNError as exc:
-        _flash("error", str(exc))
+    except editing.NeedsConfirmation as exc:
+        ss["st_confirm_asked"] = True
+        _flash(slot, "warning", str(exc))
+        return
+    except IFNError as exc:  # the form keeps what was typed
+        _flash(slot, "error", str(exc))
         return
     if result.warning:
-        _flash("warning", result.warning)
-    _flash("success", f"Entrée n° {result.entry.id} enregistrée ({result.entry.kind}).")
+        _flash(slot, "warning", result.warning)
+    _flash(slot, "success", f"Entrée n° {result.entry.id} enregistrée ({result.entry.kind}).")
+    ss.update(reset)  # a second click must not record the same entry again
+    ss.pop("st_confirm_asked", None)
 
 
-def _record(indicator_id: str, author: str | None) -> None:
+def _record(indicator_id: str, author: str | None, quantitative: bool) -> None:
     ss = st.session_state
     correction = ss.get("st_corrects")
-    _write(lambda: editing.record_measurement(
-        open_repository(), strategy, indicator_id, ss.get("st_value", ""), ss.get("st_date"),
-        author=author, source=ss.get("st_source", ""), comment=ss.get("st_comment", ""), text=ss.get("st_text") or None,
-        supersedes=None if correction in (None, "—") else int(str(correction).split()[1])))
+    _write("mesure", lambda: editing.record_measurement(
+        open_repository(), strategy, indicator_id, ss.get("st_value" if quantitative else "st_answer", ""),
+        ss.get("st_date"), author=author, source=ss.get("st_source", ""), comment=ss.get("st_comment", ""),
+        text=ss.get("st_text") or None, confirmed=bool(ss.get("st_confirm")),
+        supersedes=None if correction in (None, "—") else int(str(correction).split()[1])), MEASURE_FIELDS)
 
 
-def _target(indicator_id: str, author: str | None) -> None:
+def _target(indicator_id: str, author: str | None, quantitative: bool) -> None:
     ss = st.session_state
-    _write(lambda: editing.set_target(open_repository(), strategy, indicator_id, ss.get("st_target", ""),
-                                      author=author, comment=ss.get("st_target_comment", "")))
+    _write("cible", lambda: editing.set_target(
+        open_repository(), strategy, indicator_id, ss.get("st_target" if quantitative else "st_target_answer", ""),
+        author=author, comment=ss.get("st_target_comment", "")), TARGET_FIELDS)
 
 
 def _import(author: str | None) -> None:
+    st.session_state["st_messages"] = []
     upload = st.session_state.get("st_import")
     if upload is None:
-        _flash("error", "Choisissez un fichier CSV à importer.")
+        _flash("import", "error", "Choisissez un fichier CSV à importer.")
         return
     try:
-        n = report.import_csv(open_repository(), strategy, upload.getvalue(), author=author)
+        n = report.import_csv(open_repository(), strategy, upload.getvalue(), author=author, name=upload.name)
     except IFNError as exc:
-        _flash("error", str(exc))
+        _flash("import", "error", str(exc))
         return
-    _flash("success", f"{n} ligne(s) importée(s).")
+    _flash("import", "success", f"{n} ligne(s) importée(s).")
 
 
-for kind, text in st.session_state.pop("st_messages", []):
-    getattr(st, kind)(text)
+def _on_indicator() -> None:
+    st.session_state["st_messages"] = []
+    st.session_state.pop("st_confirm_asked", None)
 
 # ---------------------------------------------------------------- overview
 overview = report.overview_frame(strategy, entries)
@@ -105,7 +131,7 @@ COLUMNS = {"libelle": "Indicateur", "reference": "Référence", "date_reference"
 for group, tab in zip(("Externe", "Interne", "Ensemble"), st.tabs([f"GT « {g} »" for g in ("Externe", "Interne", "Ensemble")])):
     with tab:
         for obj in (o for o in strategy.objectives if o.group == group):
-            st.markdown(f"**{obj.title}**")
+            st.markdown(f"**{plain(obj.title)}**")
             table = (overview.filter(pl.col("objectif") == obj.id).select(list(COLUMNS))
                      .with_columns(pl.col("date_reference", "date_derniere_valeur").fill_null("—")).rename(COLUMNS))
             st.dataframe(table, hide_index=True, width="stretch")
@@ -113,19 +139,20 @@ for group, tab in zip(("Externe", "Interne", "Ensemble"), st.tabs([f"GT « {g} �
 # ---------------------------------------------------------------- detail
 st.header("Détail d'un indicateur")
 labels = {i.id: f"{i.group} · {i.label}" for i in strategy.indicators.values()}
-indicator_id = st.selectbox("Indicateur", list(labels), format_func=labels.get, key="st_indicator")
+indicator_id = st.selectbox("Indicateur", list(labels), format_func=labels.get, key="st_indicator",
+                            on_change=_on_indicator)
 indicator = strategy.indicators[indicator_id]
 own = [e for e in entries if e.indicator_id == indicator_id]
 assessment = report.assessments(strategy, own)[indicator_id]
 if indicator.references:
-    st.caption(f"Référence retenue : {report.show_value(indicator.baseline.value, indicator.quantitative, indicator.unit)} "
-               f"au {indicator.baseline.date.strftime('%d/%m/%Y')} (document {indicator.baseline.document}, "
-               f"{indicator.baseline.section}).")
+    st.caption(f"Référence retenue : {plain(report.show_value(indicator.baseline.value, indicator.quantitative, indicator.unit))} "
+               f"au {indicator.baseline.date.strftime('%d/%m/%Y')} (document {plain(indicator.baseline.document)}, "
+               f"{plain(indicator.baseline.section)}).")
 else:
-    st.caption(f"Pas de valeur de référence dans les documents : {indicator.no_reference} "
+    st.caption(f"Pas de valeur de référence dans les documents : {plain(indicator.no_reference)} "
                "La première mesure enregistrée sert de référence.")
 st.markdown(f"Statut : **{assessment.status}** · cible 2025 : "
-            f"**{report.show_value(assessment.target, indicator.quantitative, indicator.unit)}**")
+            f"**{plain(report.show_value(assessment.target, indicator.quantitative, indicator.unit))}**")
 
 points = [{"date": r.date, "valeur": float(r.value), "origine": "document"} for r in indicator.references]
 points += [{"date": p.date, "valeur": float(p.value), "origine": "saisie"} for p in measurements(indicator, own)]
@@ -157,39 +184,52 @@ st.caption("Rien n'est effacé : une correction est une nouvelle entrée qui « 
 st.header("Saisie")
 if editor is None:
     st.info("Connectez-vous (barre latérale) pour enregistrer une mesure ou fixer une cible.")
-elif repo is None or repo.read_only:
+elif repo is not None and repo.read_only:
     st.info("La saisie est indisponible tant que la base n'est pas accessible en écriture.")
-else:
+else:  # also when the base did not answer: what is typed stays in the form until it can be saved
     left, right = st.columns(2)
-    with left, st.form("st_measure_form", clear_on_submit=False):
-        st.markdown(f"**Enregistrer une mesure** — {indicator.label}")
-        if indicator.quantitative:
-            st.text_input(f"Valeur ({indicator.unit})" if indicator.unit else "Valeur", key="st_value")
-        else:
-            st.radio("Réponse", ["oui", "non"], key="st_value", horizontal=True)
-        st.date_input("Date de la mesure", value=dt.date.today(), min_value=dt.date(2016, 1, 1),
-                      max_value=dt.date.today(), key="st_date", format="DD/MM/YYYY")
-        st.text_input("Source (document, outil…)", key="st_source")
-        st.text_input("Texte (facultatif)", key="st_text")
-        st.text_area("Commentaire", key="st_comment")
-        options = ["—"] + [f"n° {e.id} ({report.show_value(e.value_num if indicator.quantitative else e.value_bool, indicator.quantitative, indicator.unit)}"
-                           f", {e.observed_on})" for e in own if e.kind == "mesure"]
-        st.selectbox("Corrige l'entrée", options, key="st_corrects")
-        st.form_submit_button("Enregistrer la mesure", key="st_save_measure", on_click=_record,
-                              args=(indicator_id, editor))
-    with right, st.form("st_target_form"):
-        st.markdown(f"**Fixer la cible 2025** — {indicator.label}")
-        if indicator.quantitative:
-            st.text_input(f"Cible ({indicator.unit})" if indicator.unit else "Cible", key="st_target")
-        else:
-            st.radio("Cible", ["oui", "non"], key="st_target", horizontal=True)
-        st.text_area("Commentaire (décision du CA…)", key="st_target_comment")
-        st.form_submit_button("Enregistrer la cible", key="st_save_target", on_click=_target,
-                              args=(indicator_id, editor))
-    with st.expander("Importer des mesures ou des cibles (CSV)"):
+    unit = plain(indicator.unit)
+    with left:
+        _show_messages("mesure")
+        with st.form("st_measure_form", clear_on_submit=False):
+            st.markdown(f"**Enregistrer une mesure** — {plain(indicator.label)}")
+            if indicator.quantitative:
+                st.text_input(f"Valeur ({unit})" if unit else "Valeur", key="st_value")
+            else:
+                st.radio("Réponse", ["oui", "non"], key="st_answer", horizontal=True)
+            # Wide bounds: any typed date reaches ifn.strategy.editing.check_date, which refuses it in French
+            # (the widget's own bounds would only redden the field and keep another date).
+            st.date_input("Date de la mesure", value=dt.date.today(), min_value=dt.date(1900, 1, 1),
+                          max_value=dt.date(2100, 12, 31), key="st_date", format="DD/MM/YYYY")
+            st.text_input("Source (document, outil…)", key="st_source", max_chars=editing.MAX_TEXT)
+            st.text_input("Texte (facultatif)", key="st_text", max_chars=editing.MAX_TEXT)
+            st.text_area("Commentaire", key="st_comment", max_chars=editing.MAX_TEXT)
+            options = ["—"] + [f"n° {e.id} ({report.show_value(e.value_num if indicator.quantitative else e.value_bool, indicator.quantitative, indicator.unit)}"
+                               f", {e.observed_on})" for e in own if e.kind == "mesure"]
+            if st.session_state.get("st_corrects") not in options:
+                st.session_state["st_corrects"] = "—"
+            st.selectbox("Corrige l'entrée", options, key="st_corrects")
+            if st.session_state.get("st_confirm_asked"):
+                st.checkbox("Je confirme cette valeur", key="st_confirm")
+            st.form_submit_button("Enregistrer la mesure", key="st_save_measure", on_click=_record,
+                                  args=(indicator_id, editor, indicator.quantitative))
+    with right:
+        _show_messages("cible")
+        with st.form("st_target_form"):
+            st.markdown(f"**Fixer la cible 2025** — {plain(indicator.label)}")
+            if indicator.quantitative:
+                st.text_input(f"Cible ({unit})" if unit else "Cible", key="st_target")
+            else:
+                st.radio("Cible", ["oui", "non"], key="st_target_answer", horizontal=True)
+            st.text_area("Commentaire (décision du CA…)", key="st_target_comment", max_chars=editing.MAX_TEXT)
+            st.form_submit_button("Enregistrer la cible", key="st_save_target", on_click=_target,
+                                  args=(indicator_id, editor, indicator.quantitative))
+    with st.expander("Importer des mesures ou des cibles (CSV)", expanded=any(
+            slot == "import" for slot, _, _ in st.session_state.get("st_messages", []))):
         st.caption("Colonnes : " + ";".join(report.IMPORT_COLUMNS) + " (nature : mesure ou cible ; date AAAA-MM-JJ).")
         st.file_uploader("Fichier CSV", type=["csv"], key="st_import")
         st.button("Importer", key="st_import_btn", on_click=_import, args=(editor,))
+        _show_messages("import")
 
 # ---------------------------------------------------------------- exports
 st.header("Exports")

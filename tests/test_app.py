@@ -6,6 +6,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.markdown_safety import shown
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -25,7 +27,7 @@ def test_missing_bundle_is_a_french_message(tmp_path, monkeypatch, clear_streaml
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
     assert len(at.error) == 1
-    assert "introuvable" in at.error[0].value and "IFN_DATA_DIR" in at.error[0].value
+    assert "introuvable" in shown(at.error[0].value) and "IFN_DATA_DIR" in shown(at.error[0].value)
 
 
 def test_first_start_builds_the_cache(bundle_dir, tmp_path, monkeypatch, clear_streamlit_caches):

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from ifn.cli import main
 from ifn.presets import CustomSpec
+from tests.markdown_safety import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "analyse.py")
@@ -235,13 +236,13 @@ def test_page_preset_and_file_give_the_same_scores_on_the_command_line(built_cac
     [b for b in at.button if b.label == "Ajouter l'indicateur"][0].click().run()
     assert not at.exception and not at.error
     added = "Indicateur « Équipements Belfort » ajouté : 102 communes (1 code(s) inconnu(s) ignoré(s))"
-    assert any(added in s.value for s in at.success)
+    assert any(added in shown(s.value) for s in at.success)
     at.number_input(key="an_w_couv4g").set_value(0.0)
     at.number_input(key="an_w_chomage").set_value(1.0)
     at.button[[b.label for b in at.button].index("Appliquer")].click().run()
     assert not at.exception and not at.error
     assert at.number_input(key="an_w_perso_equipements_belfort").value == 2.0
-    assert any("--extra perso_equipements_belfort=Équipements Belfort.csv" in i.value for i in at.info)
+    assert any("--extra perso_equipements_belfort=Équipements Belfort.csv" in shown(i.value) for i in at.info)
 
     preset = downloads["ifn_reglages.toml"]
     text = preset.decode("utf-8")
@@ -281,5 +282,5 @@ def test_page_loads_a_preset_with_custom_tables(built_cache, clear_streamlit_cac
     assert not at.exception and not at.error
     assert at.number_input(key="an_w_perso_tiny").value == 3.0
     assert at.number_input(key="an_w_couv4g").value == 0.0
-    assert at.warning[0].value.startswith("Le préréglage pondère des indicateurs personnels absents de votre "
+    assert shown(at.warning[0].value).startswith("Le préréglage pondère des indicateurs personnels absents de votre "
                                           "session : « Absent » (fichier « absent.csv »).")

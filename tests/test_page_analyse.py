@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.markdown_safety import shown
+
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "analyse.py")
 GOOD = ("code;travailleurs sociaux\n" + "\n".join(f"{c};{v}" for c, v in
         [("01001", "1,5"), ("1002", "2,5"), ("75105", "7"), ("13055", "4")]) + "\n").encode("latin-1")
@@ -74,10 +76,10 @@ def test_upload_adds_a_column_and_a_weight(page):
 def test_bad_file_shows_error_and_page_still_works(page):
     upload_indicator(page, "classeur.csv", b"PK\x03\x04binary")
     assert not page.exception
-    assert "pas un fichier CSV" in page.error[0].value
+    assert "pas un fichier CSV" in shown(page.error[0].value)
     assert len(ranking(page)) == 1256
     upload_indicator(page, "doublons.csv", b"code;v\n01001;1\n01002;x\n")
-    assert "Ligne 3 : la valeur « x »" in page.error[0].value
+    assert "Ligne 3 : la valeur « x »" in shown(page.error[0].value)
     # still usable: a weight change is applied
     page.number_input(key="an_w_couv4g").set_value(0.0)
     page.button[[b.label for b in page.button].index("Appliquer")].click().run()
@@ -103,4 +105,4 @@ def test_preset_upload_sets_the_weights(page):
     assert page.number_input(key="an_w_thd").value == 0.0
     assert page.selectbox(key="an_method").value == "decile"
     page.file_uploader(key="an_preset_file").set_value(("bad.toml", b"[weights]\nfoo = 1\n", "text/plain")).run()
-    assert "Indicateur inconnu « foo »" in page.error[0].value
+    assert "Indicateur inconnu « foo »" in shown(page.error[0].value)

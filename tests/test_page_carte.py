@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.markdown_safety import shown
+
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "carte.py")
 
 
@@ -49,7 +51,7 @@ def test_search_selects_and_drills_down(at):
                                                       "Saint-Etienne Métropole (EPCI 244200770)"]
     results.select_index(0).run()
     assert not at.exception
-    assert at.subheader[0].value == "Saint-Étienne (Commune 42218)"
+    assert shown(at.subheader[0].value) == "Saint-Étienne (Commune 42218)"
     assert _caption(at).startswith("Communes — 42 : 323 territoires affichés")
     metrics = _metrics(at)
     assert metrics["IFN (1 à 10)"] == "4,1/10"
@@ -59,11 +61,11 @@ def test_search_selects_and_drills_down(at):
     assert indicators["Indicateur"].tolist()[0] == "Locaux non éligibles au très haut débit"
     assert indicators["Valeur"].tolist()[0] == "12,0 %"
     comparison = _frame(at, "IFN")
-    assert comparison["Territoire"].tolist() == ["Saint-Étienne (Commune)", "Loire (Département)", "France"]
+    assert [shown(t) for t in comparison["Territoire"]] == ["Saint-Étienne (Commune)", "Loire (Département)", "France"]
     # postal code of another commune: the card changes
     at.text_input(key="carte_recherche").input("29000").run()
     at.selectbox(key="carte_resultat").select_index(0).run()
-    assert at.subheader[0].value == "Quimper (Commune 29232)"
+    assert shown(at.subheader[0].value) == "Quimper (Commune 29232)"
     assert _caption(at).startswith("Communes — 29 : 277 territoires affichés")
 
 
@@ -74,7 +76,7 @@ def test_shared_link_restores_the_view(at):
     at.query_params["classes"] = "quantiles"
     at.run()
     assert not at.exception
-    assert at.subheader[0].value == "Métropole de Lyon (EPCI 200046977)"
+    assert shown(at.subheader[0].value) == "Métropole de Lyon (EPCI 200046977)"
     assert _caption(at).startswith("Communes — 200046977 : 59 territoires affichés")
     assert at.selectbox(key="carte_methode").value == "quantiles"
 
@@ -84,7 +86,7 @@ def test_bad_link_gives_french_notices(at):
     at.query_params["variante"] = "senior"
     at.run()
     assert not at.exception
-    notices = [i.value for i in at.info]
+    notices = [shown(i.value) for i in at.info]
     assert "Niveau de carte inconnu « pays » dans le lien : carte des départements affichée." in notices
     assert "Variante inconnue « senior » dans le lien : variante « tout_age » utilisée." in notices
     assert _caption(at).startswith("Départements : 101")
@@ -132,4 +134,4 @@ def test_drom_frame_in_commune_view(at):
     at.selectbox(key="carte_frame").set_value("974").run()
     assert not at.exception
     assert _caption(at).startswith("Communes — 974 : 24 territoires affichés")
-    assert at.subheader[0].value == "La Réunion (Département 974)"
+    assert shown(at.subheader[0].value) == "La Réunion (Département 974)"

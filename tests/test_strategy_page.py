@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "strategie.py")
-HASH = bcrypt.hashpw(b"motdepasse", bcrypt.gensalt(4)).decode()
+HASH = bcrypt.hashpw(b"motdepasse", bcrypt.gensalt(10)).decode()
 
 
 @pytest.fixture

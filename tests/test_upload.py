@@ -95,7 +95,7 @@ def test_columns_chosen_and_guessed():
 def test_helpers():
     assert normalise_code(" '1001' ") == "01001"
     assert normalise_code("2b033") == "2B033"
-    assert parse_number("1.234,5") == 1234.5 and parse_number("-2") == -2.0 and parse_number(" ") is None
+    assert parse_number("1.234,5") == 1234.5 and parse_number("1,234.5") == 1234.5 and parse_number("-2") == -2.0 and parse_number(" ") is None
     assert indicator_id("Travailleurs sociaux / 1 000 hab.") == "perso_travailleurs_sociaux_1_000_hab"
     assert indicator_id("Été", taken={"perso_ete"}) == "perso_ete_2"
 

@@ -14,6 +14,7 @@ import streamlit as st
 from ifn import cache
 from ifn.config import resolve_settings
 from ifn.errors import IFNError
+from ifn.text import plain
 
 
 def ensure_data() -> bool:
@@ -35,7 +36,7 @@ def ensure_data() -> bool:
         _clear_loaders()
         return True
     except IFNError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return False
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 import streamlit as st
 
-from ifn.errors import IFNError
 from ifn.strategy import auth
+from ifn.text import plain
 
 EDITOR_KEY = "strategie_editor"
+SESSION_KEY = "strategie_session_id"
 OIDC_KEYS = ("client_id", "server_metadata_url")
 
 
@@ -19,7 +21,8 @@ def _secrets_auth() -> dict:
         value = st.secrets.get("auth", {})
     except Exception:  # no secrets.toml: streamlit raises its own error type
         return {}
-    return _plain(value)
+    value = _plain(value)
+    return value if isinstance(value, dict) else {}
 
 
 def _plain(value):
@@ -33,14 +36,18 @@ def oidc_configured(secrets_auth: dict) -> bool:
     return any(all(k in p for k in OIDC_KEYS) for p in providers)
 
 
+def _session_id() -> str:
+    return st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
+
+
 def _sign_in(editors: dict[str, str]) -> None:
-    user = st.session_state.get("st_user", "")
-    password = st.session_state.get("st_password", "")
-    if auth.check_password(editors, user, password):
-        st.session_state[EDITOR_KEY] = user.strip()
+    result = auth.sign_in(editors, st.session_state.get("st_user", ""), st.session_state.get("st_password", ""),
+                          _session_id())
+    if result.editor:
+        st.session_state[EDITOR_KEY] = result.editor
         st.session_state.pop("st_login_error", None)
     else:
-        st.session_state["st_login_error"] = "Identifiant ou mot de passe incorrect."
+        st.session_state["st_login_error"] = result.message
     st.session_state["st_password"] = ""
 
 
@@ -53,26 +60,26 @@ def current_editor() -> str | None:
     secrets_auth = _secrets_auth()
     with st.sidebar:
         st.subheader("Édition (CA)")
-        try:
-            editors = auth.editors_from(secrets_auth, os.environ)
-        except IFNError as exc:
-            st.error(str(exc))
-            editors = {}
+        loaded = auth.load_editors(secrets_auth, os.environ)
+        editors = loaded.hashes
+        if loaded.ignored:
+            st.warning(f"{loaded.ignored} compte(s) d'éditeur mal écrit(s) ignoré(s) : voir le journal du serveur "
+                       "et docs/strategie.md.")
         if oidc_configured(secrets_auth):
             user = getattr(st, "user", None)
             if user is not None and user.get("is_logged_in"):
                 email = user.get("email")
                 if auth.oidc_editor(email, secrets_auth.get("editor_emails")):
-                    st.caption(f"Connecté·e : {email}")
+                    st.caption(f"Connecté·e : {plain(email)}")
                     st.button("Se déconnecter", key="st_logout_oidc", on_click=st.logout)
                     return str(email)
-                st.info(f"{email} n'est pas dans la liste des éditeurs ([auth] editor_emails).")
+                st.info(f"{plain(email)} n'est pas dans la liste des éditeurs ([auth] editor_emails).")
                 st.button("Se déconnecter", key="st_logout_oidc", on_click=st.logout)
             else:
                 st.button("Se connecter (compte de l'organisation)", key="st_login_oidc", on_click=st.login)
         editor = st.session_state.get(EDITOR_KEY)
         if editor and editor in editors:
-            st.caption(f"Connecté·e : {editor}")
+            st.caption(f"Connecté·e : {plain(editor)}")
             st.button("Se déconnecter", key="st_logout", on_click=_sign_out)
             return editor
         if not editors:

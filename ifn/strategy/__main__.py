@@ -33,7 +33,12 @@ def _run(args: argparse.Namespace) -> int:
 
     strategy, repo = load_strategy(), open_repository()
     if args.action == "import":
-        n = report.import_csv(repo, strategy, Path(args.fichier).read_bytes(), author=args.author)
+        path = Path(args.fichier)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"Import : le fichier « {path} » est illisible ({exc.strerror or exc}).") from None
+        n = report.import_csv(repo, strategy, data, author=args.author, name=str(path))
         print(f"{n} ligne(s) importée(s).")
         return 0
     out = Path(args.out)

@@ -11,15 +11,22 @@ from dataclasses import dataclass
 
 from ifn.errors import InputError
 from ifn.strategy.content import EARLIEST, Indicator, Strategy
-from ifn.strategy.status import baseline_point, target_warning
+from ifn.strategy.status import baseline_point, format_number, measurements, target_warning
 from ifn.strategy.storage import Entry, Repository
 
 YES = {"oui", "o", "yes", "vrai", "true", "1"}
+MAX_TEXT = 5000       # characters of a comment, a source or a text (an xlsx cell holds 32,767)
+MAX_MAGNITUDE = 1e12  # larger values make the progress computation meaningless (and 1e308 overflows)
+JUMP = 10             # a value ten times above or below the previous one asks for confirmation
 NO = {"non", "n", "no", "faux", "false", "0"}
 
 
 class NotSignedIn(InputError):
     """A write was attempted without a signed-in editor."""
+
+
+class NeedsConfirmation(InputError):
+    """A value implausible against the history: recorded only once the editor confirms it."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,30 @@ def parse_number(text: str | float | int, indicator: Indicator) -> float:
                              f"(exemple : 125 ou 12,5).") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise InputError(f"Valeur « {text} » invalide pour l'indicateur « {indicator.label} ».")
+    if abs(value) > MAX_MAGNITUDE:
+        raise InputError(f"Valeur « {text} » hors d'échelle pour l'indicateur « {indicator.label} » : "
+                         f"au plus mille milliards en valeur absolue.")
     return value
+
+
+def check_text(text: str | None, what: str) -> str:
+    """A comment, source or text within ``MAX_TEXT`` characters (stripped)."""
+    text = (text or "").strip()
+    if len(text) > MAX_TEXT:
+        raise InputError(f"{what} trop long : {len(text)} caractères, {MAX_TEXT} au plus.")
+    return text
+
+
+def implausibility(indicator: Indicator, value: float, previous: float | None) -> str | None:
+    """Why ``value`` looks wrong against the previous value (negative count, tenfold jump), or None."""
+    if not indicator.quantitative:
+        return None
+    if value < 0:
+        return f"la valeur {format_number(value)} est négative"
+    if previous is not None and previous > 0 and (value > JUMP * previous or value * JUMP < previous):
+        return (f"la valeur {format_number(value)} est plus de {JUMP} fois {'plus grande' if value > previous else 'plus petite'} "
+                f"que la précédente ({format_number(previous)})")
+    return None
 
 
 def parse_yes_no(text: str | bool, indicator: Indicator) -> bool:
@@ -64,9 +94,13 @@ def parse_yes_no(text: str | bool, indicator: Indicator) -> bool:
     raise InputError(f"Réponse « {text} » invalide pour l'indicateur « {indicator.label} » : « oui » ou « non » attendu.")
 
 
-def check_date(date: dt.date | str, today: dt.date | None = None) -> dt.date:
+def check_date(date: dt.date | str | None, today: dt.date | None = None) -> dt.date:
     """A measurement date between 2016-01-01 and today."""
     today = today or dt.date.today()
+    if date is None or (isinstance(date, str) and not date.strip()):
+        raise InputError("Donnez la date de la mesure (JJ/MM/AAAA).")
+    if isinstance(date, dt.datetime):
+        date = date.date()
     if isinstance(date, str):
         try:
             date = dt.date.fromisoformat(date.strip())
@@ -88,14 +122,29 @@ def _value_fields(indicator: Indicator, value) -> dict:
 
 def record_measurement(repo: Repository, strategy: Strategy, indicator_id: str, value, date, *,
                        author: str | None, source: str = "", comment: str = "", text: str | None = None,
-                       supersedes: int | None = None, today: dt.date | None = None) -> WriteResult:
-    """Append a measurement (or, with ``supersedes``, a correction of an earlier one)."""
+                       supersedes: int | None = None, today: dt.date | None = None,
+                       confirmed: bool = False) -> WriteResult:
+    """Append a measurement (or, with ``supersedes``, a correction of an earlier one).
+
+    Everything is checked before anything is written. A value implausible against the latest
+    measurement or the baseline (``implausibility``) raises ``NeedsConfirmation`` unless ``confirmed``.
+    """
     author = require_author(author)
     indicator = strategy.indicator(indicator_id)
     fields = _value_fields(indicator, value)
-    entry = repo.append(indicator.id, "mesure", author=author, observed_on=check_date(date, today),
-                        source=source.strip(), comment=comment.strip(), value_text=(text or None),
-                        supersedes=supersedes, **fields)
+    observed_on = check_date(date, today)
+    source, comment = check_text(source, "Source"), check_text(comment, "Commentaire")
+    text = check_text(text, "Texte") or None
+    if indicator.quantitative and not confirmed:
+        own = repo.entries(indicator.id)
+        points = [p for p in measurements(indicator, own) if p.entry_id != supersedes]
+        previous = points[-1] if points else baseline_point(indicator, own)
+        reason = implausibility(indicator, fields["value_num"], None if previous is None else float(previous.value))
+        if reason:
+            raise NeedsConfirmation(f"Valeur inhabituelle pour « {indicator.label} » : {reason}. Vérifiez-la, puis "
+                                    "cochez « Je confirme cette valeur » et enregistrez de nouveau.")
+    entry = repo.append(indicator.id, "mesure", author=author, observed_on=observed_on, source=source,
+                        comment=comment, value_text=text, supersedes=supersedes, **fields)
     return WriteResult(entry)
 
 
@@ -105,9 +154,10 @@ def set_target(repo: Repository, strategy: Strategy, indicator_id: str, value, *
     author = require_author(author)
     indicator = strategy.indicator(indicator_id)
     fields = _value_fields(indicator, value)
+    comment = check_text(comment, "Commentaire")
     warning = None
     if indicator.quantitative:
         warning = target_warning(indicator, fields["value_num"], baseline_point(indicator, repo.entries(indicator.id)))
-    entry = repo.append(indicator.id, "cible", author=author, comment=comment.strip(), supersedes=supersedes,
+    entry = repo.append(indicator.id, "cible", author=author, comment=comment, supersedes=supersedes,
                         source="CA", **fields)
     return WriteResult(entry, warning)

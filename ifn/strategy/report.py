@@ -13,7 +13,6 @@ import polars as pl
 from ifn import export
 from ifn.errors import InputError
 from ifn.strategy.content import Strategy
-from ifn.strategy.editing import record_measurement, set_target
 from ifn.strategy.status import STATUSES, Assessment, assess, format_number
 from ifn.strategy.storage import Entry, Repository
 
@@ -163,43 +162,112 @@ def summary_html(strategy: Strategy, entries: list[Entry], today: dt.date | None
 
 
 IMPORT_COLUMNS = ("indicateur", "nature", "valeur", "date", "source", "commentaire")
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _import_rows(data: bytes, name: str) -> tuple[tuple[str, ...], list[tuple[int, dict[str, str]]]]:
+    """Header and (line, row) of an import file; French ``InputError`` naming the file and the line."""
+    from ifn.upload import check_bytes, decode
+
+    where = f"Import « {name} »"
+    try:
+        check_bytes(data, IMPORT_MAX_BYTES)
+    except InputError as exc:
+        raise InputError(f"{where} : {exc} Aucune ligne n'a été importée.") from None
+    text, _ = decode(data)
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = ";" if ";" in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: tuple[str, ...] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for record in reader:
+            if not any(field.strip() for field in record):
+                continue
+            if header is None:
+                header = tuple(field.strip().lower() for field in record)
+                continue
+            if len(record) != len(header):
+                raise InputError(f"{where}, ligne {reader.line_num} : {len(record)} champ(s) au lieu de {len(header)} "
+                                 "(un retour à la ligne ou un séparateur dans un texte doit être entre guillemets). "
+                                 "Aucune ligne n'a été importée.")
+            rows.append((reader.line_num, dict(zip(header, record))))
+    except csv.Error as exc:
+        reason = "champ trop long" if "field limit" in str(exc) else f"CSV invalide ({exc})"
+        raise InputError(f"{where}, ligne {reader.line_num} : {reason}. Aucune ligne n'a été importée.") from None
+    if header is None:
+        raise InputError(f"{where} : le fichier n'a pas de ligne d'en-tête. Aucune ligne n'a été importée.")
+    doubled = sorted({c for c in header if header.count(c) > 1})
+    if doubled:
+        raise InputError(f"{where}, ligne 1 : colonne(s) en double : {', '.join(doubled)}. Aucune ligne n'a été importée.")
+    unknown = [c for c in header if c not in IMPORT_COLUMNS]
+    if unknown:
+        raise InputError(f"{where}, ligne 1 : colonne(s) inconnue(s) : {', '.join(unknown)} "
+                         f"(attendu : {';'.join(IMPORT_COLUMNS)}). Aucune ligne n'a été importée.")
+    missing = [c for c in IMPORT_COLUMNS[:3] if c not in header]
+    if missing:
+        raise InputError(f"{where} : colonne(s) manquante(s) : {', '.join(missing)} "
+                         f"(attendu : {';'.join(IMPORT_COLUMNS)}). Aucune ligne n'a été importée.")
+    if not rows:
+        raise InputError(f"{where} : aucune ligne de données après l'en-tête.")
+    return header, rows
+
+
+def _entry_key(entry: Entry) -> tuple:
+    return (entry.indicator_id, entry.kind, entry.value_num, entry.value_bool, entry.observed_on, entry.source,
+            entry.comment)
+
+
+def _item_key(item: dict) -> tuple:
+    return (item["indicator_id"], item["kind"], item.get("value_num"), item.get("value_bool"),
+            item.get("observed_on"), item.get("source", ""), item.get("comment", ""))
 
 
 def import_csv(repo: Repository, strategy: Strategy, data: bytes, *, author: str | None,
-               today: dt.date | None = None) -> int:
+               today: dt.date | None = None, name: str = "fichier") -> int:
     """Import rows ``indicateur;nature;valeur;date;source;commentaire`` (nature: mesure | cible).
 
-    Every row is checked before anything is written: an unknown indicator id or a bad
-    value refuses the whole file with the line number.
+    All or nothing: every row is checked first (unknown indicator, bad value or date, text too
+    long, wrong number of fields, duplicated or unknown columns refuse the whole file with the
+    line number), then all rows are written in one transaction. A file whose rows are already
+    stored identically (same indicator, nature, value, date, source and comment) is refused as
+    already imported.
     """
-    from ifn.strategy.editing import _value_fields, check_date, require_author
+    from ifn.strategy.editing import _value_fields, check_date, check_text, require_author
 
     author = require_author(author)
-    text = data.decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text), delimiter=";" if ";" in text.splitlines()[0] else ",")
-    missing = [c for c in IMPORT_COLUMNS[:3] if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(f"Import : colonne(s) manquante(s) : {', '.join(missing)} "
-                         f"(attendu : {';'.join(IMPORT_COLUMNS)}).")
-    rows = list(reader)
-    for n, row in enumerate(rows, start=2):
+    _, rows = _import_rows(data, name)
+    where = f"Import « {name} »"
+    items = []
+    for n, row in rows:
         iid = (row.get("indicateur") or "").strip()
         if iid not in strategy.indicators:
-            raise InputError(f"Import, ligne {n} : indicateur inconnu « {iid} ». Aucune ligne n'a été importée.")
+            raise InputError(f"{where}, ligne {n} : indicateur inconnu « {iid} ». Aucune ligne n'a été importée.")
         nature = (row.get("nature") or "mesure").strip()
         if nature not in ("mesure", "cible"):
-            raise InputError(f"Import, ligne {n} : nature « {nature} » invalide (mesure ou cible).")
+            raise InputError(f"{where}, ligne {n} : nature « {nature} » invalide (mesure ou cible). "
+                             "Aucune ligne n'a été importée.")
         try:
-            _value_fields(strategy.indicators[iid], row.get("valeur") or "")
+            item = {"indicator_id": iid, "kind": nature, "author": author,
+                    **_value_fields(strategy.indicators[iid], row.get("valeur") or ""),
+                    "comment": check_text(row.get("commentaire"), "Commentaire")}
             if nature == "mesure":
-                check_date(row.get("date") or "", today)
+                item["observed_on"] = check_date(row.get("date") or "", today)
+                item["source"] = check_text(row.get("source"), "Source")
+            else:
+                item["source"] = "CA"
         except InputError as exc:
-            raise InputError(f"Import, ligne {n} : {exc} Aucune ligne n'a été importée.") from None
-    for row in rows:
-        iid, nature = row["indicateur"].strip(), (row.get("nature") or "mesure").strip()
-        if nature == "mesure":
-            record_measurement(repo, strategy, iid, row["valeur"], row["date"], author=author,
-                               source=row.get("source") or "", comment=row.get("commentaire") or "", today=today)
-        else:
-            set_target(repo, strategy, iid, row["valeur"], author=author, comment=row.get("commentaire") or "")
-    return len(rows)
+            raise InputError(f"{where}, ligne {n} : {exc} Aucune ligne n'a été importée.") from None
+        items.append(item)
+
+    def not_imported_yet(existing: list[Entry]) -> None:
+        stored = {_entry_key(e): e.id for e in existing}
+        again = [(n, stored[_item_key(item)]) for (n, _), item in zip(rows, items) if _item_key(item) in stored]
+        if again:
+            lines = ", ".join(f"{n} (entrée n° {i})" for n, i in again[:10])
+            raise InputError(f"{where} : {len(again)} ligne(s) sur {len(items)} sont déjà enregistrées à "
+                             f"l'identique : ligne(s) {lines}{' …' if len(again) > 10 else ''}. Le fichier a "
+                             "sans doute déjà été importé ; aucune ligne n'a été importée.")
+
+    repo.append_all(items, check=not_imported_yet)
+    return len(items)

@@ -15,7 +15,8 @@ Rule (documented in docs/strategie.md, pinned by hand-computed tests):
   ``p ≥ 0,8·e``, ``en retard`` below. When ``c = b`` : ``en bonne voie`` if ``v`` is at
   least as good as ``c`` in the indicator's direction, ``en retard`` otherwise.
 * qualitative (oui / non) indicators: ``en bonne voie`` when the latest answer equals the
-  target, ``à surveiller`` when it does not and ``t`` is before ``T``, ``en retard`` after.
+  target, ``à surveiller`` when it does not and ``t`` is before ``T``, ``en retard`` after; without
+  a reference in the documents, the first recorded answer already counts as the latest one.
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ def assess(indicator: Indicator, entries: list[Entry], deadline: dt.date = DEADL
     later = [p for p in measurements(indicator, entries)
              if base is not None and (p.date > base.date or (base.origin == "saisie" and p.entry_id != base.entry_id
                                                               and p.date >= base.date))]
+    if not indicator.quantitative and base is not None and base.origin == "saisie":
+        later = measurements(indicator, entries)  # a yes/no answer is its own status: no trajectory needed
     latest = later[-1] if later else None
     shown = latest or base
     if target is None:

@@ -108,15 +108,27 @@ _COLUMNS = ("id, indicator_id, kind, value_num, value_bool, value_text, observed
             "author, created_at, supersedes")
 
 
+READ_ONLY_NOTICE = ("l'enregistrement est indisponible (fichier ou disque en lecture seule, ou disque plein) ; "
+                    "la consultation reste possible.")
+
+
 def _french(exc: Exception, where: str) -> StorageError:
+    """French error for a database failure; the driver's own text (host, port, paths) goes to the log only."""
     text = str(exc).lower()
+    log.warning("strategy database error (%s): %s", where, exc)
     if "readonly" in text or "read-only" in text or "read only" in text:
-        return ReadOnlyError(f"La base de la stratégie ({where}) est en lecture seule : "
-                             "l'enregistrement est impossible, la consultation reste possible.")
+        return ReadOnlyError(f"La base de la stratégie ({where}) est en lecture seule : {READ_ONLY_NOTICE}")
     if "locked" in text or "busy" in text:
         return ReadOnlyError(f"La base de la stratégie ({where}) est verrouillée par un autre programme : "
                              "réessayez dans un instant ; la consultation reste possible.")
-    return StorageError(f"Erreur de la base de la stratégie ({where}) : {exc}.")
+    if "disk is full" in text or "disk i/o" in text or "unable to open" in text or "no space" in text:
+        return ReadOnlyError(f"La base de la stratégie ({where}) ne peut pas être écrite (disque plein, en lecture "
+                             f"seule ou inaccessible) : {READ_ONLY_NOTICE}")
+    if type(exc).__module__.startswith("psycopg"):
+        return StorageError("La base PostgreSQL de la stratégie ne répond pas ou a refusé l'opération : rien n'a été "
+                            "enregistré ; réessayez plus tard (le détail est dans le journal du serveur).")
+    return StorageError(f"Erreur de la base de la stratégie ({where}) : rien n'a été enregistré (le détail est dans "
+                        "le journal du serveur).")
 
 
 class Repository:
@@ -171,13 +183,35 @@ class Repository:
             try:
                 return psycopg.connect(self.url, connect_timeout=5)
             except psycopg.Error as exc:
-                raise StorageError(f"Connexion à la base PostgreSQL de la stratégie impossible : {exc}.".strip()) from exc
+                log.warning("strategy database: PostgreSQL connection failed: %s", exc)
+                raise StorageError("Connexion à la base PostgreSQL de la stratégie impossible : le serveur ne répond "
+                                   "pas. Rien n'a été enregistré ; réessayez plus tard (le détail est dans le journal "
+                                   "du serveur).") from exc
         if self.read_only:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=self.busy_ms / 1000)
+            conn = self._connect_read_only()
         else:
             conn = sqlite3.connect(self.path, timeout=self.busy_ms / 1000, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}")
         return conn
+
+    def _connect_read_only(self):
+        """A read-only connection (``mode=ro``); ``immutable=1`` when the WAL files cannot be created.
+
+        A WAL database opened ``mode=ro`` still needs its ``-shm`` file: in a read-only folder, or on a
+        full disk, SQLite answers « unable to open database file » / « disk I/O error ». ``immutable``
+        reads the main file as it is (what was checkpointed into it).
+        """
+        uri = self.path.resolve().as_uri()
+        conn = None
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self.busy_ms / 1000)
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            return conn
+        except sqlite3.OperationalError as exc:
+            if conn is not None:
+                conn.close()
+            log.warning("strategy database %s unreadable in mode=ro (%s): opened immutable", self.path, exc)
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=self.busy_ms / 1000)
 
     def _sql(self, query: str) -> str:
         return query.replace("?", "%s") if self.postgres else query
@@ -185,8 +219,7 @@ class Repository:
     def _transaction(self, work):
         """Run ``work(cursor)`` in one transaction; French errors on failure."""
         if self.read_only:
-            raise ReadOnlyError(f"La base de la stratégie ({self.where}) est en lecture seule : "
-                                "l'enregistrement est impossible, la consultation reste possible.")
+            raise ReadOnlyError(f"La base de la stratégie ({self.where}) est en lecture seule : {READ_ONLY_NOTICE}")
         conn = self._connect()
         try:
             if self.postgres:
@@ -252,19 +285,28 @@ class Repository:
         try:
             conn = self._connect()
         except sqlite3.Error as exc:
-            raise _french(exc, self.where) from exc
+            return self._read_again(exc, query, params)
         try:
             cur = conn.cursor()
             cur.execute(self._sql(query), params)
             return list(cur.fetchall())
         except sqlite3.Error as exc:
-            raise _french(exc, self.where) from exc
+            conn.close()
+            return self._read_again(exc, query, params)
         except Exception as exc:
             if type(exc).__module__.startswith("psycopg"):
                 raise _french(exc, self.where) from exc
             raise
         finally:
             conn.close()
+
+    def _read_again(self, exc: Exception, query: str, params: tuple) -> list[tuple]:
+        """A SQLite read that failed for lack of write access (WAL files, full disk) is retried read-only."""
+        err = _french(exc, self.where)
+        if self.postgres or self.read_only or not isinstance(err, ReadOnlyError) or "verrouillée" in str(err):
+            raise err from exc
+        self.read_only = True
+        return self._read(query, params)
 
     def entries(self, indicator_id: str | None = None) -> list[Entry]:
         """All entries (optionally of one indicator), in creation order."""
@@ -275,33 +317,56 @@ class Repository:
             params = (indicator_id,)
         return [_row_entry(r) for r in self._read(query + " ORDER BY id", params)]
 
+    def _row(self, indicator_id: str, kind: str, *, author: str, value_num: float | None = None,
+             value_bool: bool | None = None, value_text: str | None = None, observed_on: dt.date | None = None,
+             source: str = "", comment: str = "", supersedes: int | None = None) -> tuple:
+        if kind not in KINDS:
+            raise ValueError(kind)
+        return (indicator_id, kind, value_num, None if value_bool is None else int(value_bool), value_text,
+                observed_on.isoformat() if observed_on else None, source, comment, author, _now(), supersedes)
+
+    def _insert(self, cur, row: tuple) -> int:
+        indicator_id, supersedes = row[0], row[-1]
+        if supersedes is not None:
+            cur.execute(self._sql("SELECT indicator_id FROM entries WHERE id = ?"), (supersedes,))
+            found = cur.fetchone()
+            if found is None or found[0] != indicator_id:
+                from ifn.errors import InputError
+
+                raise InputError(f"L'entrée n° {supersedes} à corriger n'existe pas pour cet indicateur.")
+        cur.execute(self._sql(
+            "INSERT INTO entries (indicator_id, kind, value_num, value_bool, value_text, observed_on, "
+            "source, comment, author, created_at, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id"), row)
+        return cur.fetchone()[0]
+
     def append(self, indicator_id: str, kind: str, *, author: str, value_num: float | None = None,
                value_bool: bool | None = None, value_text: str | None = None,
                observed_on: dt.date | None = None, source: str = "", comment: str = "",
                supersedes: int | None = None) -> Entry:
         """Insert one entry in its own transaction and return it."""
-        if kind not in KINDS:
-            raise ValueError(kind)
-        created = _now()
-        row = (indicator_id, kind, value_num, None if value_bool is None else int(value_bool), value_text,
-               observed_on.isoformat() if observed_on else None, source, comment, author, created, supersedes)
+        row = self._row(indicator_id, kind, author=author, value_num=value_num, value_bool=value_bool,
+                        value_text=value_text, observed_on=observed_on, source=source, comment=comment,
+                        supersedes=supersedes)
+        new_id = self._transaction(lambda cur: self._insert(cur, row))
+        return _row_entry((new_id, *row))
+
+    def append_all(self, items: list[dict], check=None) -> list[Entry]:
+        """Insert several entries (keyword arguments of ``append``) in one transaction: all or nothing.
+
+        ``check(existing)`` runs first inside the transaction with every entry already stored; it may
+        raise to refuse the whole batch (e.g. a file imported twice).
+        """
+        rows = [self._row(**item) for item in items]
 
         def work(cur):
-            if supersedes is not None:
-                cur.execute(self._sql("SELECT indicator_id FROM entries WHERE id = ?"), (supersedes,))
-                found = cur.fetchone()
-                if found is None or found[0] != indicator_id:
-                    from ifn.errors import InputError
+            if check is not None:
+                cur.execute(f"SELECT {_COLUMNS} FROM entries ORDER BY id")
+                check([_row_entry(r) for r in cur.fetchall()])
+            return [self._insert(cur, row) for row in rows]
 
-                    raise InputError(f"L'entrée n° {supersedes} à corriger n'existe pas pour cet indicateur.")
-            cur.execute(self._sql(
-                "INSERT INTO entries (indicator_id, kind, value_num, value_bool, value_text, observed_on, "
-                "source, comment, author, created_at, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "RETURNING id"), row)
-            return cur.fetchone()[0]
-
-        new_id = self._transaction(work)
-        return _row_entry((new_id, *row))
+        ids = self._transaction(work)
+        return [_row_entry((i, *row)) for i, row in zip(ids, rows)]
 
 
 def open_repository(env: dict | None = None) -> Repository:
