@@ -17,90 +17,107 @@ from ifn.errors import DataError
 
 def test_real_cache_contract(built_cache):
     communes = cache.load_communes(built_cache).collect()
-    assert communes.height == 34968
+    assert communes.height == 34875
     assert communes["code"].is_unique().all()
-    expected = ["code", "nom", "dep", "dep_nom", "reg", "reg_nom", "epci", "epci_nom", "population", "codes_postaux",
-                *build.INDICATOR_COLUMNS, "thd_locaux", "thd_eligibles", "nb_bibliotheques", "nb_france_services"]
-    assert communes.columns == expected
-    assert communes.schema["nb_france_services"] == pl.Int64
+    front = ["code", "nom", "dep", "dep_nom", "reg", "reg_nom", "epci", "epci_nom", "population", "codes_postaux",
+             "zone", "anciens_codes", "surface_km2", "a_contour", "sans_contour", *build.indicator_columns()]
+    assert communes.columns[:len(front)] == front
+    assert communes.schema["nb_france_services"] == pl.Int64 and communes.schema["estime_pauvrete"] == pl.Boolean
     libraries = dict(communes.select("code", "nb_bibliotheques").iter_rows())
     # Libraries open to the public, counted in the directory by hand (grep on the INSEE column):
     # Lille 59350: 10 + Hellemmes 59298 (associated in 1977): 2 + Lomme 59355 (associated in 2000): 1;
     # Valserhône 01033: 2 + Châtillon-en-Michaille 01091: 1 + Lancrans 01205: 1 (merged 2019);
     # Gien 45155: 1 + Arrabloy 45007 (associated in 1973): 1; L'Abergement-Clémenciat 01001: none.
     assert [libraries[c] for c in ("59350", "01033", "45155", "01001")] == [13, 4, 2, 0]
-    no_library = dict(communes.select("code", "bibliotheque").iter_rows())
-    assert [no_library[c] for c in ("59350", "01001")] == [0.0, 100.0]
     sites = dict(communes.select("code", "nb_france_services").iter_rows())
     # France Services sites counted in the ANCT file by hand (insee_com column), buses (format Mobile) left out:
     # Valserhône 01033: 1; Guise 02361: 1 fixed + 1 bus; Moulins 03190: 1 multi-site + 1 bus;
-    # Saint-Joseph (La Réunion) 97412: 2; Marseille 13055: 1 + 10 in its arrondissements (13202 ×2, 13203,
-    # 13210, 13211, 13213, 13214 ×2, 13215, 13216; the EPISEC bus of 13213 left out); Paris 75056: 8 in its
-    # arrondissements (75112 ×2, 75115, 75118 ×3, 75120 ×2; the "Mairie mobile" of 75104 left out);
-    # Lyon 69123: 69388 ×2 + 69389 ×2 (the Pimms bus of 69123 left out); Mansle 16206: 1 (commune nouvelle
-    # Mansle-les-Fontaines in 2023, same code); L'Abergement-Clémenciat 01001: none.
-    codes = ("01033", "02361", "03190", "97412", "13055", "75056", "69123", "16206", "01001")
-    assert [sites[c] for c in codes] == [1, 1, 1, 2, 11, 8, 4, 1, 0]
-    no_service = dict(communes.select("code", "service_public").iter_rows())
-    assert [no_service[c] for c in ("02361", "69123", "01001")] == [0.0, 0.0, 100.0]
-    # 2,707 sites, 144 buses, 2 sites in Saint-Martin (97801, outside the index) → 2,561 sites in 2,425 communes
+    # Saint-Joseph (La Réunion) 97412: 2; Marseille 13055: 1 + 10 in its arrondissements; Paris 75056: 8 in its
+    # arrondissements; Lyon 69123: 69388 ×2 + 69389 ×2; Mansle 16206: 1; L'Abergement-Clémenciat 01001: none;
+    # Saint-Denis 93066: its 2 sites (lines 622, 2545) + the 2 of Pierrefitte-sur-Seine (93059, lines 1331 and
+    # 2370), merged into Saint-Denis on 2025-01-01.
+    codes = ("01033", "02361", "03190", "97412", "13055", "75056", "69123", "16206", "01001", "93066")
+    assert [sites[c] for c in codes] == [1, 1, 1, 2, 11, 8, 4, 1, 0, 4]
+    # 2,707 sites, 144 buses, 2 in Saint-Martin (outside the index) → 2,561 sites; 2,425 communes of 2020,
+    # of which Saint-Denis and Pierrefitte-sur-Seine are one commune in 2026 → 2,424
     assert int(communes["nb_france_services"].sum()) == 2561
-    assert int((communes["nb_france_services"] > 0).sum()) == 2425
-    assert int((communes["service_public"] == 0).sum()) == 2425
-    row = communes.filter(pl.col("code") == "67017").row(0, named=True)
-    # ARCEP: 148 premises, 138 eligible ≥ 30 Mbit/s → 100·(1 − 138/148)
-    assert row["thd"] == pytest.approx(100 * (1 - 138 / 148))
-    assert row["thd_locaux"] == 148 and row["thd_eligibles"] == 138
-    assert row["codes_postaux"] == ["67320"]
-    # Paris: the 20 arrondissements of the census summed into 75056
+    assert int((communes["nb_france_services"] > 0).sum()) == 2424
+    row = communes.filter(pl.col("code") == "48001").row(0, named=True)
+    # 48.json, "48001": {"f": [168, 180], "n": 184, "d": [178, 168]}
+    assert row["fibre"] == pytest.approx(100 * (1 - 168 / 180))
+    assert row["thd30"] == pytest.approx(100 * (1 - 178 / 184))
+    assert (row["fibre_raccordables"], row["fibre_locaux"], row["locaux"], row["locaux_30m"]) == (168, 180, 184, 178)
+    assert row["source_fibre"] == "arcep_fixe_2026"
+    brest = communes.filter(pl.col("code") == "29019").row(0, named=True)
+    assert brest["pauvrete"] == 19.0 and brest["estime_pauvrete"] is False  # Filosofi 2021, published
+    assert brest["codes_postaux"] == ["29200"] and brest["population"] == 142_346  # population légale 2023
+    # Saint-Denis (93066) of 2026 = Saint-Denis + Pierrefitte-sur-Seine of 2024: TP60 pooled by persons
+    saint_denis = communes.filter(pl.col("code") == "93066").row(0, named=True)
+    assert saint_denis["pauvrete"] == pytest.approx((36 * 106_397 + 38 * 30_999) / (106_397 + 30_999))
     paris = communes.filter(pl.col("code") == "75056").row(0, named=True)
-    arr = readers.read_populations(built_cache.data_dir).filter(pl.col("code").str.starts_with("751"))
-    assert paris["population"] == int(arr["population"].sum())
-    assert paris["epci"] == "200054781" and paris["dep_nom"] == "Paris"
+    assert paris["couv4g"] == 0.0 and paris["epci"] == "200054781" and paris["dep_nom"] == "Paris"
+    # a DROM commune takes the census of 2017, and says so
+    reunion = communes.filter(pl.col("code") == "97411").row(0, named=True)
+    assert (reunion["source_age65"], reunion["recensement_millesime"], reunion["chomage"]) == (
+        "recensement_2017_drom", "RP 2017", None)
+    # a commune re-established in 2025 has no 2024 outline and no value from the older sources, with the reason
+    celles = communes.filter(pl.col("code") == "15031").row(0, named=True)
+    assert celles["a_contour"] is False and "rétablie le 01/01/2025 à partir de 15141" in celles["sans_contour"]
+    assert celles["age65"] is None and celles["pauvrete"] is None and celles["fibre"] is not None
+    # 4 communes without EPCI, every commune of the universe has a population (0 for the « villages morts »)
+    assert communes.filter(pl.col("epci") == "ZZZZZZZZZ").height == 4
+    assert communes["population"].null_count() == 0
 
 
 def test_merged_commune_gets_dissolved_geometry(built_cache):
     import shapely
 
     geo = cache.load_geometries("commune", simplified=False, settings=built_cache)
-    assert len(geo) == 34967  # every 2020 commune but Sannerville (14666, re-established in 2019-12)
-    # Valserhône (01033) = Bellegarde-sur-Valserine + Châtillon-en-Michaille + Lancrans (COG 2018)
-    one = geo[geo["code"] == "01033"].geometry.iloc[0]
+    assert len(geo) == 34871  # every 2026 commune but the four Cantal communes re-established in 2025
+    # Saint-Denis (93066) of 2026 = Saint-Denis + Pierrefitte-sur-Seine of the COG 2024 polygons
+    one = geo[geo["code"] == "93066"].geometry.iloc[0]
     assert one.is_valid and shapely.get_num_geometries(one) == 1
     report = cache.load_report(built_cache)
-    assert report["sources"]["contours"]["codes_communes_2020_absentes"] == ["14666"]
-    assert report["sources"]["contours"]["fusions"] == 390
+    assert report["sources"]["contours"]["codes_communes_2026_absentes"] == ["15031", "15035", "15047", "15171"]
+    assert report["sources"]["contours"]["fusions"] == 68
+    assert report["communes_sans_contour"] == 4
 
 
 def test_france_services_reconciliation_report(built_cache):
     entry = cache.load_report(built_cache)["sources"]["france_services"]
     assert entry["source"] == "services/france-services-2023.csv"
     assert (entry["sites_lus"], entry["sites_mobiles_non_comptes"]) == (2707, 144)
-    # 2,438 distinct commune codes of fixed sites (COG 2023): 2,423 in the 2020 universe, 14 municipal
-    # arrondissements of Paris, Lyon, Marseille, Saint-Martin outside the index, none merged or unmatched
-    assert entry["lignes"] == 2438
-    assert (entry["identiques"], entry["arrondissements"], entry["fusions"]) == (2423, 14, 0)
+    # 2,707 rows reconciled onto the COG 2026: 2,678 identical codes, 24 rows in municipal arrondissements,
+    # 3 rows of communes merged since (Pierrefitte-sur-Seine…), 2 in Saint-Martin (outside the index)
+    assert entry["lignes"] == 2707
+    assert (entry["identiques"], entry["arrondissements"], entry["fusions"]) == (2678, 24, 3)
     assert entry["codes_hors_champ"] == ["97801"]
     assert entry["non_apparies"] == 0 and entry["codes_non_apparies"] == []
-    assert entry["communes_2020_absentes"] == 34968 - 2425
 
 
-def test_simplified_levels_are_valid_coverages(built_cache):
+def test_build_report_names_every_source(built_cache):
+    report = cache.load_report(built_cache)
+    assert set(report["sources"]) >= {s.id for s in build.build_sources()} | {"contours"}
+    text = build.format_report(report)
+    assert text.startswith("Communes (COG 2026) : 34875 (34746 en métropole, 129 dans les DROM)")
+    assert "Communes sans contour : 4 (15031, 15035, 15047, 15171)" in text
+    assert "15031 : créée ou rétablie le 2025-01-01 à partir de 15141" in text
+    assert "    non appariés : 69303" in text  # the libraries directory's typo for L'Arbresle, listed
+
+
+def test_simplified_levels_are_valid(built_cache):
     report = cache.load_report(built_cache)
     quality = report["sources"]["contours"]["qualite_contours_simplifies"]
-    for level in ("epci", "departement", "region"):
-        assert quality[level] == {"polygones_invalides": 0, "bords_incoherents": 0}
-    assert quality["commune"]["polygones_invalides"] == 0
+    for level in ("commune", "epci", "departement", "region"):
+        assert quality[level]["polygones_invalides"] == 0
 
 
 def test_status_fresh_then_stale_after_input_change(built_cache, tmp_path):
     assert build.cache_status(built_cache).fresh
-    # same cache, a copy of the bundle whose populations file differs → stale
+    # same cache, a copy of the bundle whose Filosofi file differs → stale
+    rel = "insee/filosofi-2021/cc_filosofi_2021_COM.csv"
     bundle = mirror(built_cache.data_dir, tmp_path / "bundle")
-    target = bundle / readers.POPULATIONS.relpath
-    text = (built_cache.data_dir / readers.POPULATIONS.relpath).read_text(encoding="utf-8")
-    target.unlink()
-    target.write_text(text.replace("01001;L' Abergement-Clémenciat;776", "01001;L' Abergement-Clémenciat;777"), encoding="utf-8")
+    replace_text(bundle, rel, lambda d: d + b"\n")
     manifest = json.loads((built_cache.cache_dir / "manifest.json").read_text())
     cache_copy = tmp_path / "cache"
     cache_copy.mkdir()
@@ -108,8 +125,18 @@ def test_status_fresh_then_stale_after_input_change(built_cache, tmp_path):
         os.symlink(built_cache.cache_dir / name, cache_copy / name)
     # the manifest records input paths relative to the bundle: same names, other content
     status = build.cache_status(Settings(data_dir=bundle, cache_dir=cache_copy))
-    assert not status.fresh and "Communes.csv" in status.reason
-    assert manifest["inputs"]["insee/Communes.csv"]["sha256"]
+    assert not status.fresh and "cc_filosofi_2021_COM.csv" in status.reason
+    assert manifest["inputs"][rel]["sha256"]
+
+
+def test_range_check_names_the_source_and_the_communes():
+    from ifn.catalogue import load_catalogue
+
+    table = pl.DataFrame({"code": ["01001", "01002", "01003"], "age65": [12.0, 140.0, -1.0]})
+    with pytest.raises(DataError, match=r"agg_iris_<dep>\.parquet.*« Part des 65 ans et plus » hors de l'intervalle admis "
+                                        r"\[0 ; 100\] pour 2 commune\(s\) : 01002 \(140\), 01003 \(-1\)"):
+        build.check_ranges(table, load_catalogue(), {"age65": "insee/rp-2022-iris/agg_iris_<dep>.parquet"})
+    build.check_ranges(table.filter(pl.col("code") == "01001"), load_catalogue(), {})
 
 
 # ----------------------------------------------------------------------------- broken bundles
@@ -149,14 +176,17 @@ def _lose_zero(data: bytes) -> bytes:
 
 
 BROKEN = [
-    ("missing file", "derived-2020/taux_pauvrete.csv", None, r"taux_pauvrete\.csv.*manquant.*IFN_DATA_DIR"),
-    ("truncated csv", "insee/Communes.csv", _truncate, r"Communes\.csv.*tronqué"),
-    ("wrong separator", "insee/Communes.csv", _wrong_separator, r"Communes\.csv.*séparateur attendu est « ; »"),
-    ("renamed column", "insee/Communes.csv", _rename_column, r"Communes\.csv.*PMUN"),
-    ("lost leading zero", "insee/Communes.csv", _lose_zero, r"Communes\.csv.*« 1001 ».*zéro initial"),
-    ("unknown France Services format", "services/france-services-2023.csv",
-     lambda d: d.replace(b'"Lieu fixe"', b'"Fixe"', 1), r"france-services-2023\.csv.*« Fixe ».*format_fs_anct.*ligne 2 "),
-    ("geojson that is not", "geo/communes/communes-01-ain.geojson", lambda d: b"code;nom\n01001;A\n", r"communes-01-ain\.geojson.*GeoJSON"),
+    ("missing file", "insee/filosofi-2021/cc_filosofi_2021_COM.csv", None,
+     r"cc_filosofi_2021_COM\.csv.*manquant.*IFN_DATA_DIR"),
+    ("missing geometry of one département (listed in SHA256SUMS)", "geo/cog-2024/communes/dep48.geojson", None,
+     r"dep48\.geojson.*manquant"),
+    ("directory where a geometry file is expected", "geo/cog-2024/communes/dep48.geojson", "dir",
+     r"dep48\.geojson.*un dossier se trouve là où un fichier"),
+    ("COG communes not JSON", "etalab/decoupage-administratif-6.0.0/communes.json", lambda d: d[: len(d) // 2],
+     r"communes\.json.*JSON invalide à la ligne"),
+    ("EPCI member with a lost leading zero", "etalab/decoupage-administratif-6.0.0/epci.json",
+     lambda d: d.replace(b'"code":"01', b'"code":"1', 1).replace(b'"code": "01', b'"code": "1', 1),
+     r"epci\.json.*membre de code invalide"),
 ]
 
 
@@ -165,6 +195,9 @@ def test_broken_bundle_fails_cleanly(bundle_dir, tmp_path, case, rel, transform,
     bundle = mirror(bundle_dir, tmp_path / "bundle")
     if transform is None:
         (bundle / rel).unlink()
+    elif transform == "dir":
+        (bundle / rel).unlink()
+        (bundle / rel).mkdir()
     else:
         replace_text(bundle, rel, transform)
     cache_dir = tmp_path / "cache"
@@ -175,19 +208,6 @@ def test_broken_bundle_fails_cleanly(bundle_dir, tmp_path, case, rel, transform,
     # nothing half-written: the previous cache is untouched, no temporary folder left
     assert (cache_dir / "manifest.json").read_text() == '{"sentinel": true}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "cache"]
-
-
-def test_xlsx_sheet_renamed(bundle_dir, tmp_path):
-    import openpyxl
-
-    bundle = mirror(bundle_dir, tmp_path / "bundle")
-    target = bundle / readers.EPCI_XLSX
-    book = openpyxl.load_workbook(target.resolve())
-    book["Composition_communale"].title = "Composition"
-    target.unlink()
-    book.save(target)
-    with pytest.raises(DataError, match=r"intercommunalite.*« Composition_communale » introuvable.*Composition"):
-        readers.read_epci_composition(bundle)
 
 
 def test_missing_bundle_dir_message(tmp_path):
