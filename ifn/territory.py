@@ -111,7 +111,8 @@ def estimate_text(id: str, details: dict | None, unit: str) -> str | None:
     if method not in ESTIMATE_METHODS:
         return None
     error = details.get(f"{id}_erreur")
-    tail = f", erreur type ± {fr_number(error, 1)} {'pts' if unit == '%' else unit}" if error is not None else ""
+    tail = (f", erreur moyenne ± {fr_number(error, 1)} {'pt' if unit == '%' else unit} (validation croisée)"
+            if error is not None else "")
     return ESTIMATE_METHODS[method] + tail + "."
 
 

@@ -16,8 +16,8 @@ def test_home_page_with_cache(built_cache, clear_streamlit_caches):
     assert not at.exception
     assert at.title[0].value == "Indice de Fragilité Numérique"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Communes (COG 2020)"] == "34 968"
-    assert metrics["Communes sans contour"] == "1"
+    assert metrics["Communes (COG 2026)"] == "34 875"
+    assert metrics["Communes sans contour"] == "4"  # the four Cantal communes re-established in 2025
     assert any("ARCEP" in md.value for md in at.markdown)
 
 
@@ -36,4 +36,4 @@ def test_first_start_builds_the_cache(bundle_dir, tmp_path, monkeypatch, clear_s
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception and not at.error
     assert (tmp_path / "cache" / "communes.parquet").exists()
-    assert {m.label: m.value for m in at.metric}["Communes (COG 2020)"] == "34 968"
+    assert {m.label: m.value for m in at.metric}["Communes (COG 2026)"] == "34 875"

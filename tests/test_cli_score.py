@@ -79,7 +79,7 @@ class _noop:
         return False
 
 
-@pytest.mark.parametrize("level, count", [("commune", 34968), ("epci", 1256), ("departement", 101), ("region", 18)])
+@pytest.mark.parametrize("level, count", [("commune", 34875), ("epci", 1256), ("departement", 101), ("region", 18)])
 def test_real_cache_every_level_csv(built_cache, tmp_path, level, count):
     out = tmp_path / f"{level}.csv"
     assert main(["score", "--level", level, "--out", str(out)]) == 0

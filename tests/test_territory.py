@@ -9,7 +9,7 @@ from ifn.classify import classify
 from ifn.errors import InputError
 from ifn.territory import (IMPUTED_REASON, MISSING_REASON, card, compare_table, find_row, fmt_value, rank_of)
 
-IDS = ("thd", "mobile", "age65")
+IDS = ("fibre", "couv4g", "age65")
 CONTEXT = ("menseul",)
 
 
@@ -53,19 +53,22 @@ def test_find_row_unknown_code_is_french(scored):
 
 
 def test_card(scored):
-    france = {"thd": 45.0, "mobile": 15.0, "age65": 25.0, "menseul": 35.0}
+    france = {"fibre": 45.0, "couv4g": 15.0, "age65": 25.0, "menseul": 35.0}
     c = card(scored, "commune", "01002", classify([1, 10], "equal"), france, IDS, CONTEXT)
     assert (c.name, c.ifn, c.rank_dep, c.n_dep, c.rank_france, c.n_france) == ("B", 3.0, 2, 2, 3, 3)
     assert c.class_label == "2,8 – 4,6"
     assert c.colour == "#fecc5c"
-    thd, mobile, age = c.indicators
-    assert (thd.raw, thd.score, thd.imputed, thd.reason, thd.unit) == (50.0, 5.0, False, None, "%")
-    assert (mobile.imputed, mobile.reason) == (True, IMPUTED_REASON)
-    assert "ARCEP" in thd.source and thd.vintage == "situation au 30/09/2019"
+    fibre, couv4g, age = c.indicators
+    assert (fibre.raw, fibre.score, fibre.imputed, fibre.reason, fibre.unit) == (50.0, 5.0, False, None, "%")
+    assert (couv4g.imputed, couv4g.reason) == (True, IMPUTED_REASON)
+    assert "ARCEP" in fibre.source and fibre.vintage == "données au 30/06/2026 (Cartefibre T2 2026)"
+    assert fibre.definition.startswith("1 − locaux raccordables à la fibre")
+    # without the commune's own details, an indicator with a fallback source lists both sources
+    assert age.source.endswith("2017 (bases chiffres clés, extrait de 2020), DROM") and age.vintage == "RP 2022 ; RP 2017"
     assert [r.id for r in c.context] == ["menseul"]
     assert [r["territoire"] for r in c.comparison] == ["B (Commune)", "Ain (Département)", "France"]
     assert [r["ifn"] for r in c.comparison] == [3.0, 4.0, None]
-    assert [r["thd"] for r in c.comparison] == [50.0, 30.0, 45.0]
+    assert [r["fibre"] for r in c.comparison] == [50.0, 30.0, 45.0]
 
 
 def test_card_missing_value_and_no_score(scored):
@@ -75,9 +78,25 @@ def test_card_missing_value_and_no_score(scored):
     assert (c.indicators[0].raw, c.indicators[0].reason, c.indicators[0].imputed) == (None, MISSING_REASON, False)
 
 
+def test_card_says_which_source_and_estimate_each_value_has(scored):
+    details = {"source_age65": "recensement_2017_drom", "fibre_methode": None,
+               "couv4g_methode": "revenu", "couv4g_erreur": 1.72}
+    c = card(scored, "commune", "01002", classify([1, 10], "equal"), {}, IDS, CONTEXT, details=details)
+    fibre, couv4g, age = c.indicators
+    assert (age.source, age.vintage) == (
+        "INSEE, recensement de la population 2017 (bases chiffres clés, extrait de 2020), DROM", "RP 2017")
+    assert couv4g.estimate == ("Valeur estimée à partir du revenu médian (Filosofi 2021) et de la taille de la commune "
+                               "(le taux n'est pas publié : secret statistique), erreur moyenne ± 1,7 pt "
+                               "(validation croisée).")
+    assert couv4g.reason == couv4g.estimate and couv4g.imputed
+    absent = card(scored, "commune", "01003", classify([1, 10], "equal"), {}, IDS, CONTEXT,
+                  details={"fibre_absence": "commune rétablie en 2025"})
+    assert absent.indicators[0].reason == "Pas de valeur : commune rétablie en 2025."
+
+
 def test_compare_table(scored):
     table = compare_table(scored, [("commune", "01001"), ("departement", "02"), ("commune", "nope")], IDS)
-    assert table.columns == ["territoire", "niveau", "code", "ifn", "score_thd", "score_mobile", "score_age65"]
+    assert table.columns == ["territoire", "niveau", "code", "ifn", "score_fibre", "score_couv4g", "score_age65"]
     assert table.rows() == [("A", "Commune", "01001", 7.0, 1.0, 2.0, 3.0), ("Aisne", "Département", "02", 8.0, 9.0, 9.0, 9.0)]
     assert compare_table(scored, [], IDS).height == 0
 
@@ -97,7 +116,14 @@ def test_real_card(built_cache):
     tables = score_all(communes)
     france = france_values(communes)
     c = card(tables, "departement", "29", classify(tables["departement"]["ifn"], "equal"), france,
-             ("thd", "mobile", "age65", "diplome", "pauvrete"), ("menseul",))
-    assert c.name == "Finistère" and c.n_france == 101 and c.rank_dep is None
+             ("fibre", "couv4g", "age65", "diplome", "pauvrete"), ("menseul",))
+    # Mayotte has neither census nor Filosofi here: 2 indicators of 5 (fibre, 4G), below the minimum of 3
+    assert c.name == "Finistère" and c.n_france == 100 and c.rank_dep is None
+    mayotte = tables["departement"].filter(pl.col("code") == "976").row(0, named=True)
+    assert mayotte["ifn"] is None and mayotte["motif"].startswith("2 indicateur(s) disponible(s) sur 5 (minimum 3)")
     assert c.comparison[-1]["territoire"] == "France"
-    assert abs(c.comparison[-1]["age65"] - 23.5) < 0.1
+    # France: population-weighted mean of the communes with a value (population légale 2023)
+    observed = communes.filter(pl.col("age65").is_not_null())
+    expected = (observed["age65"] * observed["population"]).sum() / observed["population"].sum()
+    assert c.comparison[-1]["age65"] == pytest.approx(expected, rel=1e-12)
+    assert 20 < expected < 23

@@ -33,7 +33,7 @@ def test_unknown_values_fall_back_with_french_notices():
         "Niveau de carte inconnu « pays » dans le lien : carte des départements affichée.",
         "Variante inconnue « senior » dans le lien : variante « tout_age » utilisée.",
         "Méthode de classes inconnue « kmeans » dans le lien : pas égaux utilisés.",
-        "Aucun(e) commune de code « 00000 » : aucun territoire sélectionné.",
+        "Aucune commune de code « 00000 » : aucun territoire sélectionné.",
     ]
 
 
