@@ -70,7 +70,7 @@ def test_hand_computed_scores(tiny, capsys):
     assert "Indicateur personnel « perso_taux » (Taux) : 5 communes lues" in captured.out
     assert "(latin-1, séparateur point-virgule)" in captured.out
     assert captured.err == (f"Attention : 1 code(s) du fichier « {tiny / 'taux.csv'} » (indicateur « perso_taux ») "
-                            f"ne correspondent à aucune commune (COG 2020) et sont ignorés : 99999 (ligne 7) ; les 5 "
+                            f"ne correspondent à aucune commune (COG 2026) et sont ignorés : 99999 (ligne 7) ; les 5 "
                             f"autres valeurs sont utilisées.\n")
     out = read_csv(tiny / "out.csv")
     assert out["code"].to_list() == ["01001", "01002", "01003", "01004", "01005"]
@@ -140,7 +140,7 @@ TWO_CUSTOMS = TINY_PRESET + '\n[custom.perso_b]\nlabel = "B"\ndirection = "plus_
      "La colonne « Taux équipé » n'existe pas : colonnes du fichier : Code INSEE, Taux."),
     (TINY_PRESET, ["--extra", "x.csv"], {"x.csv": b"PK\x03\x04binary"}, "n'est pas un fichier CSV"),
     (TINY_PRESET, ["--extra", "u.csv"], {"u.csv": b"Code INSEE;Taux \xe9quip\xe9\n99998;1\n99999;2\n"},
-     "Aucun code du fichier ne correspond à une commune (COG 2020) : 99998, 99999."),
+     "Aucun code du fichier ne correspond à une commune (COG 2026) : 99998, 99999."),
 ])
 def test_refusals_exit_2_in_french(tiny, capsys, monkeypatch, preset, args, files, message):
     monkeypatch.chdir(tiny)
@@ -265,7 +265,7 @@ def test_page_preset_and_file_give_the_same_scores_on_the_command_line(built_cac
     at.button[[b.label for b in at.button].index("Appliquer")].click().run()
     assert not at.exception and not at.error
     page = page_scores(at)
-    assert len(page) == 34968
+    assert len(page) == 34875
     cli, _ = cli_scores(tmp_path, downloads["ifn_reglages.toml"], data, "commune")
     assert cli == page
 
