@@ -33,7 +33,7 @@ def test_missing_bundle_is_a_french_message(tmp_path, monkeypatch, clear_streaml
 def test_first_start_builds_the_cache(bundle_dir, tmp_path, monkeypatch, clear_streamlit_caches):
     monkeypatch.setenv("IFN_DATA_DIR", str(bundle_dir))
     monkeypatch.setenv("IFN_CACHE_DIR", str(tmp_path / "cache"))
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = AppTest.from_file(APP, default_timeout=400).run()
     assert not at.exception and not at.error
     assert (tmp_path / "cache" / "communes.parquet").exists()
     assert {m.label: m.value for m in at.metric}["Communes (COG 2026)"] == "34 875"
