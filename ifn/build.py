@@ -74,7 +74,9 @@ def build_sources(catalogue: Catalogue | None = None) -> list:
 
 def input_files(root: Path, catalogue: Catalogue | None = None) -> list[Path]:
     """Every bundle file the build reads."""
-    files = cog_2026.files(root) + geo_2024.files(root)
+    from ifn.sources import iris_population  # the population centres of the distances
+
+    files = cog_2026.files(root) + geo_2024.files(root) + iris_population.files(root)
     for src in build_sources(catalogue):
         files += sources.load(src.module).files(root)
     seen, out = set(), []

@@ -1,10 +1,12 @@
-"""Parsers for the files of the open-data bundle.
+"""Shared parsing helpers for the files of the open-data bundle.
 
-One function per source file. Each reads the file in its real format
-(separator, lines above the header, decimal comma, codes kept as strings),
-checks the expected columns, the codes and the numbers, and returns a polars
-DataFrame with canonical column names. Any problem raises ``DataError`` with a
-French message naming the file, the line and the value.
+Each source module of ``ifn.sources`` describes its CSV files with a
+``CsvSpec`` and reads them with ``read_csv_spec``: the real format (separator,
+lines above the header, decimal comma, codes kept as strings), the expected
+columns, the codes and the numbers are checked, and any problem raises
+``DataError`` with a French message naming the file, the line and the value.
+Also here: the bundle's ``SHA256SUMS`` and the COG 2026 départements / régions
+CSV files. Readers that moved to ``ifn.sources`` stay importable from here.
 """
 
 from __future__ import annotations
@@ -218,90 +220,6 @@ def collapse_duplicates(
 
 
 # --------------------------------------------------------------------------- specs
-ARCEP_DEBIT = CsvSpec(
-    "arcep/commune-debit-beta.csv",
-    ";",
-    {
-        "code_insee": "code",
-        "nom_com": "nom",
-        "nbr": "locaux",
-        "inel_hd": "inel_hd",
-        "elig_hd05": "elig_hd05",
-        "elig_hd3": "elig_hd3",
-        "elig_hd8": "elig_hd8",
-        "elig_thd30": "elig_thd30",
-        "elig_thd100": "elig_thd100",
-        "elig_thd1g": "elig_thd1g",
-        "date": "date",
-    },
-    numeric=("locaux", "inel_hd", "elig_hd05", "elig_hd3", "elig_hd8", "elig_thd30", "elig_thd100", "elig_thd1g"),
-    skip_lines=1,
-    min_rows=30_000,
-    required=("code", "locaux"),
-)
-
-POPULATIONS = CsvSpec(
-    "insee/Communes.csv",
-    ";",
-    {"DEPCOM": "code", "COM": "nom", "PMUN": "population"},
-    numeric=("population",),
-    min_rows=30_000,
-    required=("code", "population"),
-)
-
-CENSUS = CsvSpec(
-    "derived-2020/data_scol_menage_demandeurEmplois.csv",
-    ",",
-    {
-        "CODE_INSEE": "code",
-        "TX_NSCOL15P": "diplome",
-        "TX_MENSEUL": "menseul",
-        "TX_FAMMONO": "fammono",
-        "TX_65ETPLUS": "age65",
-    },
-    numeric=("diplome", "menseul", "fammono", "age65"),
-    min_rows=30_000,
-)
-
-POVERTY = CsvSpec(
-    "derived-2020/taux_pauvrete.csv", ",", {"CODE_INSEE": "code", "TX_POVERTY": "pauvrete"},
-    numeric=("pauvrete",), min_rows=30_000,
-)
-
-MOBILE = CsvSpec(
-    "derived-2020/taux_couverture_mobile.csv", ",", {"CODE_INSEE": "code", "COUVERTURE_MOBILE": "couverture_mobile"},
-    numeric=("couverture_mobile",), min_rows=30_000,
-)
-
-JOB_SEEKERS = CsvSpec(
-    "derived-2020/taux_demandeurs_emploi.csv", ",", {"CODE_INSEE": "code", "TX_DEMANDEUR_EMPLOIS": "chomage"},
-    numeric=("chomage",), min_rows=30_000,
-)
-
-RSA = CsvSpec(
-    "derived-2020/variable_minimas_V2.csv", ",", {"CODE_INSEE": "code", "TX_RSA": "rsa"},
-    numeric=("rsa",), min_rows=30_000,
-)
-
-POSTAL = CsvSpec(
-    "laposte/laposte_hexasmal.csv", ";",
-    {"Code_commune_INSEE": "code", "Code_postal": "code_postal"},
-    min_rows=30_000, required=("code", "code_postal"),
-)
-
-COG_COMMUNES = CsvSpec(
-    "insee/cog-2026/communes.csv", ",",
-    {"TYPECOM": "typecom", "COM": "code", "LIBELLE": "nom", "COMPARENT": "parent"},
-    code_columns=("code",), min_rows=30_000,
-)
-
-MOVEMENTS = CsvSpec(
-    "insee/cog-2026/mouvements-communes.csv", ",",
-    {"MOD": "mod", "DATE_EFF": "date", "TYPECOM_AV": "type_av", "COM_AV": "code_av",
-     "LIBELLE_AV": "nom_av", "TYPECOM_AP": "type_ap", "COM_AP": "code_ap", "LIBELLE_AP": "nom_ap"},
-    code_columns=("code_av", "code_ap"), min_rows=1_000, required=("mod", "date"),
-)
-
 DEPARTEMENTS = CsvSpec(
     "insee/cog-2026/departements.csv", ",", {"DEP": "dep", "REG": "reg", "LIBELLE": "nom"},
     code_columns=(), min_rows=100, required=("dep", "nom"),
@@ -312,90 +230,7 @@ REGIONS = CsvSpec(
     code_columns=(), min_rows=18, required=("reg", "nom"),
 )
 
-EPCI_XLSX = "insee/intercommunalite-metropole-2020-01-01.xlsx"
-EPCI_HEADER_ROW = 5  # 0-based: 5 notice rows above the header
-GEO_COMMUNES_DIR = "geo/communes"
 SHA256SUMS = "SHA256SUMS"
-
-CSV_SPECS: tuple[CsvSpec, ...] = (
-    ARCEP_DEBIT, POPULATIONS, CENSUS, POVERTY, MOBILE, JOB_SEEKERS, RSA,
-    POSTAL, COG_COMMUNES, MOVEMENTS, DEPARTEMENTS, REGIONS,
-)
-
-
-def _csv_specs() -> tuple[CsvSpec, ...]:
-    """CSV_SPECS plus the specs that moved to ``ifn.sources`` (imported late: they import this module)."""
-    from ifn.sources.bibliotheques import LIBRARIES
-    from ifn.sources.france_services import FRANCE_SERVICES
-
-    return CSV_SPECS + (LIBRARIES, FRANCE_SERVICES)
-
-
-def required_files(root: Path) -> list[Path]:
-    """Every input file the build reads (the geometry files are listed from their folder)."""
-    files = [root / s.relpath for s in _csv_specs()] + [root / EPCI_XLSX]
-    files += sorted((root / GEO_COMMUNES_DIR).glob("communes-*.geojson"))
-    return files
-
-
-def missing_files(root: Path) -> list[str]:
-    """Relative paths of the expected inputs that are absent."""
-    missing = [s.relpath for s in _csv_specs() if not (root / s.relpath).is_file()]
-    if not (root / EPCI_XLSX).is_file():
-        missing.append(EPCI_XLSX)
-    if not any((root / GEO_COMMUNES_DIR).glob("communes-*.geojson")):
-        missing.append(f"{GEO_COMMUNES_DIR}/communes-*.geojson")
-    return missing
-
-
-# --------------------------------------------------------------------------- readers
-def read_thd(root: Path) -> pl.DataFrame:
-    """ARCEP premises counts: ``code, locaux, eligibles`` (classes ≥ 30 Mbit/s summed).
-
-    In the 2019 beta file the speed classes are exclusive, so THD premises are
-    ``elig_thd30 + elig_thd100 + elig_thd1g``. Rows whose classes do not sum
-    to ``nbr`` are reported in the log, not altered.
-    """
-    return thd_counts(read_csv_spec(root, ARCEP_DEBIT))
-
-
-def thd_counts(df: pl.DataFrame) -> pl.DataFrame:
-    """Premises and premises eligible to ≥ 30 Mbit/s (exclusive classes summed)."""
-    return df.select(
-        "code",
-        "nom",
-        pl.col("locaux"),
-        (pl.col("elig_thd30").fill_null(0) + pl.col("elig_thd100").fill_null(0) + pl.col("elig_thd1g").fill_null(0)).alias("eligibles"),
-        "date",
-    )
-
-
-def read_populations(root: Path) -> pl.DataFrame:
-    """INSEE populations légales 2017 (COG 2019): ``code, nom, population``."""
-    return read_csv_spec(root, POPULATIONS)
-
-
-def read_indicator_file(root: Path, spec: CsvSpec) -> tuple[pl.DataFrame, int]:
-    """A derived-2020 indicator file, duplicates collapsed; returns (frame, rows removed)."""
-    df = read_csv_spec(root, spec)
-    return collapse_duplicates(df, root / spec.relpath, conflicts_take_max=spec.extra.get("flag", False))
-
-
-def read_postal_codes(root: Path) -> pl.DataFrame:
-    """La Poste: ``code, code_postal`` (one row per pair, duplicates removed)."""
-    df = read_csv_spec(root, POSTAL)
-    check_codes(df, "code_postal", root / POSTAL.relpath, lambda i: _line_of(i, POSTAL), r"^\d{5}$")
-    return df.unique(maintain_order=True)
-
-
-def read_cog_communes(root: Path) -> pl.DataFrame:
-    """COG 2026 communes and sub-units (``typecom, code, nom, parent``)."""
-    return read_csv_spec(root, COG_COMMUNES)
-
-
-def read_movements(root: Path) -> pl.DataFrame:
-    """COG history of commune changes."""
-    return read_csv_spec(root, MOVEMENTS)
 
 
 def read_departements(root: Path) -> pl.DataFrame:
@@ -404,99 +239,6 @@ def read_departements(root: Path) -> pl.DataFrame:
 
 def read_regions(root: Path) -> pl.DataFrame:
     return read_csv_spec(root, REGIONS)
-
-
-def _read_sheet(path: Path, sheet: str, columns: list[str]) -> pl.DataFrame:
-    import fastexcel
-
-    try:
-        reader = fastexcel.read_excel(path)
-    except Exception as exc:  # fastexcel raises its own exception types
-        raise DataError(path, f"classeur Excel illisible ({_short(exc)}).") from exc
-    if sheet not in reader.sheet_names:
-        raise DataError(
-            path,
-            f"feuille « {sheet} » introuvable (feuilles présentes : {', '.join(reader.sheet_names)}).",
-        )
-    try:
-        df = pl.read_excel(
-            path,
-            sheet_name=sheet,
-            read_options={"header_row": EPCI_HEADER_ROW, "dtypes": "string"},
-        )
-    except Exception as exc:
-        raise DataError(path, f"feuille « {sheet} » illisible ({_short(exc)}).") from exc
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(
-            path,
-            f"feuille « {sheet} » : colonne(s) absente(s) {', '.join(missing)} à la ligne "
-            f"{EPCI_HEADER_ROW + 1} (colonnes trouvées : {', '.join(df.columns[:10])}).",
-        )
-    return df.select(columns)
-
-
-def read_epci_composition(root: Path) -> pl.DataFrame:
-    """COG 2020 EPCI composition: ``code, nom, epci, epci_nom, dep, reg`` (34,968 communes)."""
-    path = root / EPCI_XLSX
-    if not path.is_file():
-        raise DataError(path, "fichier manquant dans le jeu de données ouvertes.")
-    df = _read_sheet(path, "Composition_communale", ["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP", "REG"])
-    df = df.rename({"CODGEO": "code", "LIBGEO": "nom", "EPCI": "epci", "LIBEPCI": "epci_nom", "DEP": "dep", "REG": "reg"})
-    line_of = lambda i: EPCI_HEADER_ROW + 2 + i  # noqa: E731
-    check_codes(df, "code", path, line_of)
-    check_codes(df, "epci", path, line_of, EPCI_RE)
-    if not df["code"].is_unique().all():
-        dup = df.filter(df["code"].is_duplicated())["code"][0]
-        raise DataError(path, f"feuille « Composition_communale » : le code « {dup} » apparaît plusieurs fois.")
-    if df.height < 30_000:
-        raise DataError(path, f"feuille « Composition_communale » : {df.height} communes seulement, le fichier semble tronqué.")
-    return df
-
-
-def read_commune_geometries(root: Path, progress=None):
-    """All commune polygons (COG 2018), one GeoDataFrame in WGS84: ``code, nom, geometry``."""
-    import geopandas as gpd
-    import pandas as pd
-    import pyogrio
-    import shapely
-
-    files = sorted((root / GEO_COMMUNES_DIR).glob("communes-*.geojson"))
-    if not files:
-        raise DataError(root / GEO_COMMUNES_DIR, "aucun fichier communes-*.geojson trouvé.")
-    parts = []
-    for n, path in enumerate(files):
-        parts.append(_read_geojson(path))
-        if progress:
-            progress(n + 1, len(files))
-    gdf = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
-    invalid = ~shapely.is_valid(gdf.geometry.values)
-    if invalid.any():
-        gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.geometry.values[invalid], method="structure")
-    return gdf
-
-
-def _read_geojson(path: Path):
-    import pyogrio
-
-    head = path.read_bytes()[:200].lstrip()
-    if not head.startswith(b"{"):
-        raise DataError(path, "ce n'est pas un fichier GeoJSON (il devrait commencer par « { »).")
-    try:
-        gdf = pyogrio.read_dataframe(path)
-    except Exception as exc:
-        raise DataError(path, f"GeoJSON illisible ({_short(exc)}).") from exc
-    missing = [c for c in ("code", "nom") if c not in gdf.columns]
-    if missing:
-        raise DataError(path, f"propriété(s) absente(s) des entités : {', '.join(missing)}.")
-    if gdf.crs is not None and gdf.crs.to_epsg() not in (4326, None):
-        gdf = gdf.to_crs(4326)
-    bad = ~gdf["code"].astype(str).str.match(CODE_RE)
-    if bad.any():
-        raise DataError(path, f"code commune « {gdf['code'][bad].iloc[0]} » invalide dans les propriétés.")
-    if gdf.geometry.isna().any():
-        raise DataError(path, f"géométrie vide pour la commune « {gdf['code'][gdf.geometry.isna()].iloc[0]} ».")
-    return gdf[["code", "nom", "geometry"]]
 
 
 def read_sha256sums(root: Path) -> dict[str, str]:
@@ -512,12 +254,14 @@ def read_sha256sums(root: Path) -> dict[str, str]:
     return sums
 
 
-# Moved to ifn.sources (issue 12); re-exported for the callers of ifn.readers.
+# Moved to ifn.sources (one module per source); re-exported for the callers of ifn.readers.
 _MOVED = {
     "LIBRARIES": "bibliotheques", "LIBRARY_OPEN": "bibliotheques", "read_libraries": "bibliotheques",
     "FRANCE_SERVICES": "france_services", "FRANCE_SERVICES_MOBILE": "france_services",
     "record_lines": "france_services", "read_france_services": "france_services",
     "france_services_per_commune": "france_services",
+    "MOVEMENTS": "cog_2026", "read_movements": "cog_2026",
+    "read_commune_geometries": "geo_2018", "GEO_COMMUNES_DIR": "geo_2018",
 }
 
 

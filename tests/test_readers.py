@@ -10,8 +10,11 @@ import pytest
 
 from ifn import readers
 from ifn.errors import DataError
+from ifn.sources import geo_2018, recensement_2017_drom
 
-ARCEP_HEADER = "code_insee;nom_com;code_dep;code_reg;nbr;type;inel_hd;elig_hd05;elig_hd3;elig_hd8;elig_thd30;elig_thd100;elig_thd1g;date"
+# A CSV in the format of INSEE's populations légales (the helpers' test file)
+POPULATIONS = readers.CsvSpec("insee/Communes.csv", ";", {"DEPCOM": "code", "COM": "nom", "PMUN": "population"},
+                              numeric=("population",), min_rows=30_000, required=("code", "population"))
 
 
 def small(spec: readers.CsvSpec) -> readers.CsvSpec:
@@ -25,20 +28,13 @@ def write(root: Path, rel: str, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def test_arcep_warning_line_and_thd_classes(tmp_path):
-    write(
-        tmp_path,
-        readers.ARCEP_DEBIT.relpath,
-        "Version beta : les données sont présentées en l’état\n"
-        + ARCEP_HEADER
-        + "\n67017;Baerendorf;67;44;148;logloc;0;0;0;10;0;0;138;2019-09-30\n"
-        "01001;L'Abergement;01;84;379;logloc;12;50;311;0;6;0;0;2019-09-30\n",
-    )
-    df = readers.read_csv_spec(tmp_path, small(readers.ARCEP_DEBIT))
-    thd = readers.thd_counts(df)
-    assert thd["code"].to_list() == ["67017", "01001"]
-    assert thd["locaux"].to_list() == [148.0, 379.0]
-    assert thd["eligibles"].to_list() == [138.0, 6.0]
+def test_warning_line_above_the_header_is_skipped(tmp_path):
+    spec = readers.CsvSpec("arcep/x.csv", ";", {"code_insee": "code", "nbr": "locaux"}, numeric=("locaux",),
+                           skip_lines=1)
+    write(tmp_path, spec.relpath, "Version beta : les données sont présentées en l’état\ncode_insee;nbr\n"
+                                  "67017;148\n01001;379\n")
+    df = readers.read_csv_spec(tmp_path, spec)
+    assert df.rows() == [("67017", 148.0), ("01001", 379.0)]
 
 
 def test_decimal_comma_and_leading_zero_kept(tmp_path):
@@ -52,14 +48,14 @@ def test_decimal_comma_and_leading_zero_kept(tmp_path):
 def test_unnamed_index_column_and_empty_values(tmp_path):
     write(
         tmp_path,
-        readers.CENSUS.relpath,
+        recensement_2017_drom.SPEC.relpath,
         ",CODE_INSEE,LIBCOM,DEP,TX_NSCOL15P,TX_MENSEUL,TX_FAMMONO,TX_65ETPLUS,TX_25ETMOINS,TX_DEMANDEURS_EMPLOI\n"
         "0,01004,Ambérieu-en-Bugey,01,49.5,41.5,10.25,20.75,16.6,\n"
         "1,01004,Ambérieu-en-Bugey,01,,,,,,\n"
         "2,01005,Ambérieux-en-Dombes,01,40,22,,30,10,\n",
     )
     df, removed = readers.collapse_duplicates(
-        readers.read_csv_spec(tmp_path, small(readers.CENSUS)), tmp_path / readers.CENSUS.relpath
+        readers.read_csv_spec(tmp_path, small(recensement_2017_drom.SPEC)), tmp_path / recensement_2017_drom.SPEC.relpath
     )
     assert removed == 1
     assert df.to_dicts() == [
@@ -77,46 +73,46 @@ def test_conflicting_duplicates_refused_but_flags_take_presence(tmp_path):
 
 
 def test_lost_leading_zero_is_named(tmp_path):
-    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n1002;B;248;1;249\n")
+    write(tmp_path, POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n1002;B;248;1;249\n")
     with pytest.raises(DataError) as err:
-        readers.read_csv_spec(tmp_path, small(readers.POPULATIONS))
+        readers.read_csv_spec(tmp_path, small(POPULATIONS))
     text = str(err.value)
     assert "« 1002 »" in text and "ligne 3" in text and "zéro initial" in text and "Communes.csv" in text
 
 
 def test_non_numeric_value_named_with_line(tmp_path):
-    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n01002;B;2x48;1;249\n")
+    write(tmp_path, POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n01002;B;2x48;1;249\n")
     with pytest.raises(DataError, match=r"« 2x48 ».*ligne 3"):
-        readers.read_csv_spec(tmp_path, small(readers.POPULATIONS))
+        readers.read_csv_spec(tmp_path, small(POPULATIONS))
 
 
 def test_wrong_separator_hint(tmp_path):
-    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM,COM,PMUN,PCAP,PTOT\n01001,A,776,18,794\n")
+    write(tmp_path, POPULATIONS.relpath, "DEPCOM,COM,PMUN,PCAP,PTOT\n01001,A,776,18,794\n")
     with pytest.raises(DataError, match="séparateur attendu est « ; »"):
-        readers.read_csv_spec(tmp_path, small(readers.POPULATIONS))
+        readers.read_csv_spec(tmp_path, small(POPULATIONS))
 
 
 def test_renamed_column_named(tmp_path):
-    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM;COM;POPMUN;PCAP;PTOT\n01001;A;776;18;794\n")
+    write(tmp_path, POPULATIONS.relpath, "DEPCOM;COM;POPMUN;PCAP;PTOT\n01001;A;776;18;794\n")
     with pytest.raises(DataError, match="absente.*PMUN"):
-        readers.read_csv_spec(tmp_path, small(readers.POPULATIONS))
+        readers.read_csv_spec(tmp_path, small(POPULATIONS))
 
 
 def test_truncated_last_line(tmp_path):
-    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n01002;B;2")
+    write(tmp_path, POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n01002;B;2")
     with pytest.raises(DataError, match="tronqué"):
-        readers.read_csv_spec(tmp_path, small(readers.POPULATIONS))
+        readers.read_csv_spec(tmp_path, small(POPULATIONS))
 
 
 def test_too_few_rows_is_truncation(tmp_path):
-    write(tmp_path, readers.POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n")
+    write(tmp_path, POPULATIONS.relpath, "DEPCOM;COM;PMUN;PCAP;PTOT\n01001;A;776;18;794\n")
     with pytest.raises(DataError, match="1 ligne.*30000.*tronqué"):
-        readers.read_csv_spec(tmp_path, readers.POPULATIONS)
+        readers.read_csv_spec(tmp_path, POPULATIONS)
 
 
 def test_missing_file_named(tmp_path):
     with pytest.raises(DataError, match="Communes.csv.*manquant"):
-        readers.read_populations(tmp_path)
+        readers.read_csv_spec(tmp_path, POPULATIONS)
 
 
 def test_sha256sums_parsing(tmp_path):
@@ -127,7 +123,7 @@ def test_sha256sums_parsing(tmp_path):
 def test_geojson_not_geojson(tmp_path):
     path = write(tmp_path, "geo/communes/communes-01-ain.geojson", "code;nom\n01001;A\n")
     with pytest.raises(DataError, match="n'est pas un fichier GeoJSON"):
-        readers._read_geojson(path)
+        geo_2018._read_geojson(path)
 
 
 def test_geojson_properties_and_codes(tmp_path):
@@ -137,7 +133,7 @@ def test_geojson_properties_and_codes(tmp_path):
         '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"2A004","nom":"Ajaccio"},'
         '"geometry":{"type":"Polygon","coordinates":[[[8.7,41.9],[8.8,41.9],[8.8,42.0],[8.7,41.9]]]}}]}',
     )
-    gdf = readers._read_geojson(path)
+    gdf = geo_2018._read_geojson(path)
     assert gdf["code"].tolist() == ["2A004"] and gdf["nom"].tolist() == ["Ajaccio"]
 
 
@@ -227,7 +223,13 @@ def test_france_services_too_few_sites_is_truncation(tmp_path):
         readers.read_france_services(tmp_path)
 
 
-def test_bundle_requires_france_services_not_the_derived_public_service_file(tmp_path):
-    missing = readers.missing_files(tmp_path)
-    assert "services/france-services-2023.csv" in missing
-    assert "derived-2020/acces_point_phys_service_publique.csv" not in missing
+def test_bundle_requires_the_current_sources_not_the_legacy_files(tmp_path):
+    from ifn import build
+
+    missing = build.missing_files(tmp_path)
+    for current in ("services/france-services-2023.csv", "insee/filosofi-2021/cc_filosofi_2021_COM.csv",
+                    "etalab/decoupage-administratif-6.0.0/communes.json"):
+        assert current in missing
+    for legacy in ("derived-2020/acces_point_phys_service_publique.csv", "derived-2020/taux_pauvrete.csv",
+                   "arcep/commune-debit-beta.csv", "insee/Communes.csv", "derived-2020/variable_minimas_V2.csv"):
+        assert legacy not in missing

@@ -64,8 +64,9 @@ COVERED_WORST = "surface_couverte_4g_min_km2"
 
 def files(root: Path) -> list[Path]:
     """The 2019 coverage file, the COG 2018 polygons (source-commune surfaces) and the DROM site lists."""
-    geo = sorted((root / "geo/communes").glob("communes-*.geojson")) if (root / "geo/communes").is_dir() else []
-    return [root / MOBILE_2019.relpath, *geo, *(root / drom_site_file(dep) for dep in UTM_BY_DEPARTEMENT)]
+    from ifn.sources import geo_2018
+
+    return [root / MOBILE_2019.relpath, *geo_2018.files(root), *(root / drom_site_file(dep) for dep in UTM_BY_DEPARTEMENT)]
 
 
 def read(root: Path, spec: CsvSpec = MOBILE_2019) -> pl.DataFrame:
@@ -132,10 +133,10 @@ def source_surfaces(root: Path, geometries=None, movements: pl.DataFrame | None 
     2019-01-01 adds its area to its commune nouvelle (COG history of changes). Codes
     absent from the 2019 file (Paris, Lyon, Marseille, DROM) keep their own area.
     """
-    from ifn import readers
+    from ifn.sources import cog_2026, geo_2018
 
-    geo = geometries if geometries is not None else readers.read_commune_geometries(root)
-    movements = movements if movements is not None else readers.read_movements(root)
+    geo = geometries if geometries is not None else geo_2018.read_commune_geometries(root)
+    movements = movements if movements is not None else cog_2026.read_movements(root)
     areas = pl.DataFrame({"code_2018": geo["code"].astype(str).to_numpy(),
                           "surface_km2": surface_km2(geo["code"], geo.geometry.values)})
     merged_2019 = dict(
