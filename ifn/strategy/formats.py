@@ -84,7 +84,7 @@ def blank(value: object) -> str:
 # d3-format / d3-time-format definitions of fr-FR (https://github.com/d3/d3-format/blob/main/locale/fr-FR.json,
 # https://github.com/d3/d3-time-format/blob/main/locale/fr-FR.json), used by Vega-Lite's ``config.locale``.
 VEGA_LOCALE = {
-    "number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"],
+    "number": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0€"],
                "percent": "\u202f%"},
     "time": {
         "dateTime": "%A %e %B %Y à %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
