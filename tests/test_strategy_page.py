@@ -181,3 +181,63 @@ def test_two_sessions_same_indicator_both_kept(env):
     assert first.success and second.success
     journal = second.dataframe[-1].value
     assert list(journal[journal["Nature"] == "mesure"]["Valeur"]) == ["121 sociétaires", "122 sociétaires"]
+
+
+# ------------------------------------------------------------------ final assessment, trajectory, filter
+def seed(env) -> None:
+    repo = Repository(path=env)
+    repo.append("ext1_societaires", "cible", author="ca", value_num=150.0)
+    repo.append("ext1_societaires", "mesure", author="ca", value_num=160.0, observed_on=dt.date(2025, 6, 30))
+    repo.append("ext1_participation_demarches", "cible", author="ca", value_num=400.0)
+    repo.append("ext1_participation_demarches", "mesure", author="ca", value_num=350.0, observed_on=dt.date(2025, 12, 31))
+    repo.append("ext1_participation_demarches", "mesure", author="ca", value_num=450.0, observed_on=dt.date(2026, 1, 15))
+    repo.append("ext1_societaires", "mesure", author="ca", value_num=123.0, observed_on=dt.date(2023, 12, 31))
+
+
+def statuses(at) -> dict[str, str]:
+    return {r["Indicateur"]: r["Statut"] for t in tables(at) for _, r in t.iterrows()}
+
+
+def test_final_assessment_filter_and_detail(env):
+    seed(env)
+    at = start()
+    assert metrics(at) == {"Atteinte": "1", "Non atteinte": "1", "Sans cible": "24", "Sans donnée": "0"}
+    assert len(at.table) == 9 and ":green-badge[atteinte]" in badges(at) and ":red-badge[non atteinte]" in badges(at)
+    assert list(tables(at)[0].columns) == ["Indicateur", "Statut", "Valeur finale", "Date", "Cible 2025", "Avancement",
+                                           "Référence", "Date réf."]
+    pills = at.button_group(key="st_statuts_bilan")
+    assert pills.options == ["atteinte (1)", "non atteinte (1)", "sans cible (24)", "sans donnée (0)"]
+    pills.set_value(["non atteinte"]).run()
+    assert statuses(at) == {"Participation aux démarches lancées (ex. contributions à l'Observatoire)": "non atteinte"}
+    assert len(at.table) == 1 and [t.label for t in at.tabs] == ["GT « Externe » (1)", "GT « Interne » (0)",
+                                                               "GT « Ensemble » (0)"]
+    part = tables(at)[0].iloc[0]  # 450 on 15/01/2026 came after the deadline: 350 counts
+    assert part["Valeur finale"] == "350 contributions" and part["Date"] == "31/12/2025" and part["Avancement"] == "50\u00a0%"
+    at.button_group(key="st_statuts_bilan").set_value(["sans donnée"]).run()
+    assert not at.table and "Aucun indicateur n'a le statut choisi." in infos(at)
+    at.button_group(key="st_statuts_bilan").set_value([]).run()
+    assert len(at.table) == 9
+    # detail: the final assessment, the late measurement for information, no trajectory
+    at.selectbox(key="st_indicator").set_value("ext1_participation_demarches").run()
+    texts = [shown(m.value) for m in at.markdown] + [shown(c.value) for c in at.caption]
+    assert "Bilan au 31/12/2025 : :red-badge[non atteinte] · cible 2025 : **400 contributions**" in texts
+    assert "Mesure postérieure à l'échéance (non comptée dans le bilan) : 450 contributions au 15/01/2026." in texts
+    assert any("pointillés gris : échéance du 31/12/2025" in t for t in texts)
+
+
+def test_before_the_deadline_trajectory_and_late_filter(env, monkeypatch):
+    monkeypatch.setattr(board, "today", lambda: dt.date(2024, 6, 1))
+    repo = Repository(path=env)
+    repo.append("ext1_societaires", "cible", author="ca", value_num=150.0)
+    repo.append("ext1_societaires", "mesure", author="ca", value_num=123.0, observed_on=dt.date(2023, 12, 31))
+    repo.append("ext1_interventions", "cible", author="ca", value_num=10.0)
+    at = start()
+    assert "L'échéance de la stratégie" not in infos(at)
+    assert metrics(at)["En retard"] == "1" and metrics(at)["Sans donnée"] == "1"
+    row = societaires_row(at)  # 13/40 = 32,5 % < 0,8 × 42,9 %
+    assert row["Statut"] == "en retard" and row["Avancement"] == "32,5\u00a0%" and row["Attendu"] == "42,9\u00a0%"
+    assert ":red-badge[en retard]" in badges(at) and ":gray-badge[sans donnée]" in badges(at)
+    at.button_group(key="st_statuts_trajectoire").set_value(["en retard"]).run()
+    assert statuses(at) == {"Nombre de sociétaires": "en retard"}
+    at.selectbox(key="st_indicator").set_value("ext1_societaires").run()
+    assert any("trajectoire de la référence à la cible" in shown(c.value) for c in at.caption)
