@@ -220,3 +220,28 @@ def test_journal_table_french_and_no_none(strategy):
     assert table.row(-2, named=True)["Remplacée par"] == "n° 2"
     assert table.row(0, named=True)["N°"] == "—" and table.row(0, named=True)["Date"] == "31/12/2016"
     assert all(v is not None and v != "None" for r in table.iter_rows() for v in r)
+
+
+# ------------------------------------------------------------------ printable summaries
+def test_summaries_after_the_deadline_give_the_final_assessment(strategy):
+    import io
+
+    import openpyxl
+
+    entries = [entry(1, "ext1_societaires", "cible", 150.0), entry(2, "ext1_societaires", "mesure", 125.0, dt.date(2023, 12, 31)),
+               entry(3, "ext1_societaires", "mesure", 155.0, dt.date(2026, 3, 1))]
+    md = report.summary_markdown(strategy, entries, AFTER)
+    assert md.startswith("# Stratégie Mednum 2025 — bilan final au 31/12/2025 (édité le 01/12/2026)")
+    assert "**atteinte** : 0 · **non atteinte** : 1 · **sans cible** : 25 · **sans donnée** : 0" in md
+    assert "| Indicateur | Référence | Valeur finale | Cible 2025 | Avancement | Bilan |" in md
+    assert "| Nombre de sociétaires | 110 sociétaires | 125 sociétaires | 150 sociétaires | 37,5 % | non atteinte |" in md
+    page = report.summary_html(strategy, entries, AFTER)
+    assert "<td>125 sociétaires</td><td>150 sociétaires</td><td>37,5 %</td><td>non atteinte</td>" in page
+    assert "Bilan au 31/12/2025" in page
+    # before the deadline the same entries are a progress report (155 on 01/03/2026 does not exist yet)
+    before = report.summary_markdown(strategy, entries[:2], BEFORE)
+    assert before.startswith("# Stratégie Mednum 2025 — point d'étape du 01/06/2024")
+    assert "| 37,5 % | à surveiller |" in before
+    book = openpyxl.load_workbook(io.BytesIO(report.to_xlsx(strategy, entries, AFTER)))
+    meta = {r[0]: r[1] for r in book["Métadonnées"].iter_rows(values_only=True)}
+    assert meta["Bilan « non atteinte »"] == "1" and meta["Règle de statut"].startswith("Bilan au 31/12/2025")
