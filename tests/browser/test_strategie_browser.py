@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import bcrypt
 import pytest
 
 from ifn.strategy import board
@@ -41,7 +42,8 @@ def strategy_server(built_cache, browser, tmp_path_factory):
                 observed_on=dt.date(2026, 2, 1))
     repo.append("int2_groupes_thematiques", "cible", author="ca", value_bool=True)
     port = free_port()
-    proc = start_server(port, env={"IFN_STRATEGY_DB": str(db)})
+    editor = bcrypt.hashpw(b"motdepasse", bcrypt.gensalt(10)).decode()
+    proc = start_server(port, env={"IFN_STRATEGY_DB": str(db), "IFN_EDITORS": f"alice:{editor}"})
     base = f"http://127.0.0.1:{port}"
     warm_up(browser, base)
     yield base
@@ -99,5 +101,33 @@ def test_every_column_readable_status_on_screen(strategy_server, browser, artifa
         page.set_viewport_size({"width": width, "height": min(int(height), 12_000)})
         page.wait_for_timeout(1_000)
         page.screenshot(path=str(artifacts_dir / f"strategie_{width}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_measurement_date_field_is_french(strategy_server, browser, artifacts_dir):
+    """The date field reads JJ/MM/AAAA and its calendar follows the browser's language (French here)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    offline_routes(context)
+    page = context.new_page()
+    try:
+        page.goto(f"{strategy_server}/strategie")
+        page.get_by_label("Identifiant").fill("alice")
+        page.get_by_label("Mot de passe").fill("motdepasse")
+        page.get_by_role("button", name="Se connecter").click()
+        field = page.locator('[data-testid="stDateInput"]').first
+        field.wait_for(timeout=30_000)
+        offered = board.default_measure_date(dt.date.today())
+        assert "".join(field.inner_text().split()).endswith(offered.strftime("%d/%m/%Y"))
+        field.locator("button").first.click()
+        months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                  "novembre", "décembre"]
+        english = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                   "November", "December"]
+        calendar = page.get_by_role("application").first
+        calendar.wait_for(timeout=10_000)
+        text = calendar.text_content()
+        assert months[offered.month - 1] in text and not [m for m in english if m in text], text
+        page.screenshot(path=str(artifacts_dir / "strategie_saisie_date_1400.png"))
     finally:
         context.close()
