@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import polars as pl
 import streamlit as st
 
@@ -148,7 +149,7 @@ for group, tab in zip(GROUPS, st.tabs([f"GT « {g} » ({shown.filter(pl.col('gro
             st.markdown(f"**{plain(obj.title)}**")
             # Static table: cells wrap, so that every column fits the page; wider than the screen on a phone,
             # it scrolls sideways in its own frame (the status comes second, next to the indicator).
-            st.table(cells, hide_index=True)
+            st.table(pd.DataFrame(cells).style.set_table_styles(board.TABLE_STYLES), hide_index=True)
 
 # ---------------------------------------------------------------- detail
 st.header("Détail d'un indicateur")

@@ -37,6 +37,10 @@ TRAJECTORY_COLUMNS = ("Indicateur", "Statut", "Dernière valeur", "Date", "Cible
 FINAL_COLUMNS = ("Indicateur", "Statut", "Valeur finale", "Date", "Cible 2025", "Avancement", "Référence",
                  "Date réf.")
 _DISPLAY = pl.String
+# CSS of the objective tables (pandas Styler ``table_styles``): the indicator's label keeps a readable width
+# on a phone (the table then scrolls sideways in its frame), and the status never wraps.
+TABLE_STYLES = [{"selector": "th.col0, td.col0", "props": [("min-width", "11rem")]},
+                {"selector": "td.col1", "props": [("white-space", "nowrap")]}]
 
 
 def today() -> dt.date:
