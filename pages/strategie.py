@@ -134,7 +134,6 @@ else:
     st.caption(f"Statut : trajectoire linéaire de la référence (date du document) à la cible au "
                f"{DEADLINE.strftime('%d/%m/%Y')} ; « en bonne voie » si l'avancement atteint la part du temps écoulée "
                "à la date de la dernière mesure, « à surveiller » s'il en atteint au moins 80 %, « en retard » en dessous.")
-late = board.LATE_STATUS[current]
 selected = st.pills("Filtrer par statut (aucun choix : tous les indicateurs)", list(counts), selection_mode="multi",
                     format_func=lambda s: f"{s} ({counts[s]})", key=f"st_statuts_{current}")
 shown = board.filter_statuses(overview, selected)
