@@ -5,13 +5,14 @@ chart axes; screenshots under test-artifacts/."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import bcrypt
 import pytest
 
 from ifn.strategy import board
 from ifn.strategy.storage import Repository
-from tests.browser.conftest import free_port, offline_routes, start_server, stop_server, warm_up
+from tests.browser.conftest import ROOT, free_port, offline_routes, start_server, stop_server, warm_up
 
 # Where a header cell lies: on screen, reachable by scrolling its own container sideways, or cut off.
 PLACE = """(el) => {
@@ -28,10 +29,10 @@ PLACE = """(el) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def strategy_server(built_cache, browser, tmp_path_factory):
-    """A server on its own strategy base: targets and measurements for three indicators."""
-    db = tmp_path_factory.mktemp("strategie") / "strategie.sqlite"
+def _serve(folder, browser, calendar: dt.date | None = None):
+    """Start a server on its own strategy base (targets and measurements for three indicators); with
+    ``calendar``, the page's today (``ifn.strategy.board.today``) is that date (set by a ``sitecustomize``)."""
+    db = folder / "strategie.sqlite"
     repo = Repository(path=db)
     repo.append("ext1_societaires", "cible", author="ca", value_num=150.0)
     repo.append("ext1_societaires", "mesure", author="ca", value_num=160.0, observed_on=dt.date(2025, 6, 30))
@@ -41,26 +42,56 @@ def strategy_server(built_cache, browser, tmp_path_factory):
     repo.append("ext1_participation_demarches", "mesure", author="ca", value_num=1600.0,
                 observed_on=dt.date(2026, 2, 1))
     repo.append("int2_groupes_thematiques", "cible", author="ca", value_bool=True)
-    port = free_port()
     editor = bcrypt.hashpw(b"motdepasse", bcrypt.gensalt(10)).decode()
-    proc = start_server(port, env={"IFN_STRATEGY_DB": str(db), "IFN_EDITORS": f"alice:{editor}"})
+    env = {"IFN_STRATEGY_DB": str(db), "IFN_EDITORS": f"alice:{editor}"}
+    if calendar is not None:
+        (folder / "sitecustomize.py").write_text(
+            "import datetime\nimport ifn.strategy.board\n"
+            f"ifn.strategy.board.today = lambda: datetime.date({calendar.year}, {calendar.month}, {calendar.day})\n")
+        env["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)])
+    port = free_port()
+    proc = start_server(port, env=env)
     base = f"http://127.0.0.1:{port}"
     warm_up(browser, base)
+    return base, proc
+
+
+@pytest.fixture(scope="module")
+def strategy_server(built_cache, browser, tmp_path_factory):
+    """Today's calendar (after the deadline: final assessment)."""
+    base, proc = _serve(tmp_path_factory.mktemp("strategie"), browser)
+    yield base
+    stop_server(proc)
+
+
+BEFORE_DEADLINE = dt.date(2025, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def trajectory_server(built_cache, browser, tmp_path_factory):
+    """A calendar set before the deadline: the nine-column trajectory tables."""
+    base, proc = _serve(tmp_path_factory.mktemp("strategie_trajectoire"), browser, BEFORE_DEADLINE)
     yield base
     stop_server(proc)
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_every_column_readable_status_on_screen(strategy_server, browser, artifacts_dir, width):
+@pytest.mark.parametrize("calendar", ["aujourdhui", "avant_echeance"])
+def test_every_column_readable_status_on_screen(request, browser, artifacts_dir, width, calendar):
+    server = request.getfixturevalue("strategy_server" if calendar == "aujourdhui" else "trajectory_server")
+    today = dt.date.today() if calendar == "aujourdhui" else BEFORE_DEADLINE
+    suffix = "" if calendar == "aujourdhui" else "_trajectoire"
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
     offline_routes(context)
     page = context.new_page()
     try:
-        page.goto(f"{strategy_server}/strategie")
+        page.goto(f"{server}/strategie")
         page.locator('[data-testid="stTable"]').first.wait_for(timeout=60_000)
-        final = board.mode(dt.date.today()) == board.FINAL
-        if final:
-            page.get_by_text("L'échéance de la stratégie (31/12/2025) est passée").wait_for()
+        notice = page.get_by_text("L'échéance de la stratégie (31/12/2025) est passée")
+        if board.mode(today) == board.FINAL:
+            notice.wait_for()
+        else:
+            assert notice.count() == 0
         places: dict[str, set[str]] = {}
         tables = 0
         for tab in page.get_by_role("tab").all():
@@ -72,7 +103,7 @@ def test_every_column_readable_status_on_screen(strategy_server, browser, artifa
                 for th in table.locator("thead th").all():
                     places.setdefault(th.inner_text().strip(), set()).add(th.evaluate(PLACE))
         assert tables == 9
-        expected = set(board.columns(board.mode(dt.date.today())))
+        expected = set(board.columns(board.mode(today)))
         assert set(places) == expected
         # the status comes second: on screen at both widths, in all nine tables
         assert places["Statut"] == {"visible"}
@@ -94,13 +125,13 @@ def test_every_column_readable_status_on_screen(strategy_server, browser, artifa
         months = {w for label in labels for w in label.split()}
         assert months & {"janv.", "juil.", "avr.", "oct."}, labels
         assert not months & {"Jan", "July", "Jul", "April", "Apr", "October", "Oct"}, labels
-        chart.screenshot(path=str(artifacts_dir / f"strategie_graphique_{width}.png"))
+        chart.screenshot(path=str(artifacts_dir / f"strategie_graphique_{width}{suffix}.png"))
         # whole page (Streamlit scrolls inside its main block: the window is made as tall as the page)
         page.get_by_role("tab").first.click()
         height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
         page.set_viewport_size({"width": width, "height": min(int(height), 12_000)})
         page.wait_for_timeout(1_000)
-        page.screenshot(path=str(artifacts_dir / f"strategie_{width}.png"), full_page=True)
+        page.screenshot(path=str(artifacts_dir / f"strategie_{width}{suffix}.png"), full_page=True)
     finally:
         context.close()
 
