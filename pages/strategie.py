@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import altair as alt
+import pandas as pd
 import polars as pl
 import streamlit as st
 
 from ifn.errors import IFNError
-from ifn.strategy import editing, report
-from ifn.strategy.content import DEADLINE, load_strategy
-from ifn.strategy.status import STATUSES, measurements
+from ifn.strategy import board, editing, report
+from ifn.strategy.content import DEADLINE, GROUPS, load_strategy
+from ifn.strategy.status import final_assessment
 from ifn.strategy.storage import open_repository
 from ifn.text import plain
 from ui.strategie_auth import current_editor
@@ -116,25 +116,39 @@ def _on_indicator() -> None:
     st.session_state.pop("st_confirm_asked", None)
 
 # ---------------------------------------------------------------- overview
-overview = report.overview_frame(strategy, entries)
-counts = report.status_counts(report.assessments(strategy, entries))
-for column, status in zip(st.columns(len(STATUSES)), STATUSES):
+when = board.today()
+current = board.mode(when, strategy.deadline)
+overview = board.board_frame(strategy, entries, when)
+notice = board.deadline_notice(when, strategy.deadline)
+if notice:
+    st.info(notice, icon=":material/event_available:")
+counts = board.status_counts(overview, current)
+for column, status in zip(st.columns(len(counts)), counts):
     column.metric(status.capitalize(), counts[status])
 
-st.caption(f"Statut : trajectoire linéaire de la référence (date du document) à la cible au "
-           f"{DEADLINE.strftime('%d/%m/%Y')} ; « en bonne voie » si l'avancement atteint la part du temps écoulée à la "
-           "date de la dernière mesure, « à surveiller » s'il en atteint au moins 80 %, « en retard » en dessous.")
-
-COLUMNS = {"libelle": "Indicateur", "reference": "Référence", "date_reference": "Date réf.",
-           "derniere_valeur": "Dernière valeur", "date_derniere_valeur": "Date", "cible_2025": "Cible 2025",
-           "avancement_pct": "Avancement (%)", "attendu_pct": "Attendu (%)", "statut": "Statut"}
-for group, tab in zip(("Externe", "Interne", "Ensemble"), st.tabs([f"GT « {g} »" for g in ("Externe", "Interne", "Ensemble")])):
+if current == board.FINAL:
+    st.caption(f"Bilan au {DEADLINE.strftime('%d/%m/%Y')} : « atteinte » si la dernière mesure datée au plus tard de "
+               "l'échéance est au moins aussi bonne que la cible dans le sens de l'indicateur (la même réponse pour un "
+               "indicateur oui / non) ; « avancement » : part du chemin de la référence à la cible parcourue.")
+else:
+    st.caption(f"Statut : trajectoire linéaire de la référence (date du document) à la cible au "
+               f"{DEADLINE.strftime('%d/%m/%Y')} ; « en bonne voie » si l'avancement atteint la part du temps écoulée "
+               "à la date de la dernière mesure, « à surveiller » s'il en atteint au moins 80 %, « en retard » en dessous.")
+selected = st.pills("Filtrer par statut (aucun choix : tous les indicateurs)", list(counts), selection_mode="multi",
+                    format_func=lambda s: f"{s} ({counts[s]})", key=f"st_statuts_{current}")
+shown = board.filter_statuses(overview, selected)
+if selected and shown.is_empty():
+    st.info("Aucun indicateur n'a le statut choisi.")
+for group, tab in zip(GROUPS, st.tabs([f"GT « {g} » ({shown.filter(pl.col('groupe') == g).height})" for g in GROUPS])):
     with tab:
         for obj in (o for o in strategy.objectives if o.group == group):
+            cells = board.table_cells(shown, obj.id, current)
+            if not cells:
+                continue
             st.markdown(f"**{plain(obj.title)}**")
-            table = (overview.filter(pl.col("objectif") == obj.id).select(list(COLUMNS))
-                     .with_columns(pl.col("date_reference", "date_derniere_valeur").fill_null("—")).rename(COLUMNS))
-            st.dataframe(table, hide_index=True, width="stretch")
+            # Static table: cells wrap, so that every column fits the page; wider than the screen on a phone,
+            # it scrolls sideways in its own frame (the status comes second, next to the indicator).
+            st.table(pd.DataFrame(cells).style.set_table_styles(board.TABLE_STYLES), hide_index=True)
 
 # ---------------------------------------------------------------- detail
 st.header("Détail d'un indicateur")
@@ -151,32 +165,30 @@ if indicator.references:
 else:
     st.caption(f"Pas de valeur de référence dans les documents : {plain(indicator.no_reference)} "
                "La première mesure enregistrée sert de référence.")
-st.markdown(f"Statut : **{assessment.status}** · cible 2025 : "
-            f"**{plain(report.show_value(assessment.target, indicator.quantitative, indicator.unit))}**")
+target_text = plain(report.show_value(assessment.target, indicator.quantitative, indicator.unit))
+if current == board.FINAL:
+    final = final_assessment(indicator, own, strategy.deadline)
+    st.markdown(f"Bilan au {DEADLINE.strftime('%d/%m/%Y')} : {board.status_badge(final.outcome)} · "
+                f"cible 2025 : **{target_text}**")
+    if final.after is not None:
+        st.caption(f"Mesure postérieure à l'échéance (non comptée dans le bilan) : "
+                   f"{plain(report.show_value(final.after.value, indicator.quantitative, indicator.unit))} au "
+                   f"{final.after.date.strftime('%d/%m/%Y')}.")
+else:
+    st.markdown(f"Statut : {board.status_badge(assessment.status)} · cible 2025 : **{target_text}**")
 
-points = [{"date": r.date, "valeur": float(r.value), "origine": "document"} for r in indicator.references]
-points += [{"date": p.date, "valeur": float(p.value), "origine": "saisie"} for p in measurements(indicator, own)]
-if points:
-    chart_data = pl.DataFrame(points).sort("date").to_pandas()
-    layers = [alt.Chart(chart_data).mark_line(point=True).encode(
-        x=alt.X("date:T", title="Date"), y=alt.Y("valeur:Q", title=indicator.unit or "valeur"),
-        color=alt.Color("origine:N", title="Origine"), tooltip=["date:T", "valeur:Q", "origine:N"])]
-    if assessment.target is not None:
-        layers.append(alt.Chart(pl.DataFrame({"cible": [float(assessment.target)]}).to_pandas())
-                      .mark_rule(strokeDash=[6, 4], color="red").encode(y="cible:Q"))
-        if assessment.baseline is not None and indicator.quantitative:
-            line = pl.DataFrame({"date": [assessment.baseline.date, DEADLINE],
-                                 "valeur": [float(assessment.baseline.value), float(assessment.target)]}).to_pandas()
-            layers.append(alt.Chart(line).mark_line(strokeDash=[2, 2], color="gray").encode(x="date:T", y="valeur:Q"))
-    st.altair_chart(alt.layer(*layers), width="stretch")
-    if not indicator.quantitative:
-        st.caption("Indicateur oui / non : 1 = oui, 0 = non.")
+spec = board.chart_spec(indicator, own, when, strategy.deadline)
+if spec is not None:
+    st.vega_lite_chart(spec, width="stretch")
+    st.caption(("Tirets rouges : cible 2025 ; pointillés gris : échéance du 31/12/2025." if current == board.FINAL else
+                "Tirets rouges : cible 2025 ; pointillés gris : trajectoire de la référence à la cible.")
+               + (" Indicateur oui / non : 1 = oui, 0 = non." if not indicator.quantitative else ""))
 else:
     st.info("Aucune mesure pour cet indicateur.")
 
 st.subheader("Historique des entrées")
-journal = report.journal_frame(strategy, entries, indicator_id)
-st.dataframe(journal.drop("indicateur"), hide_index=True, width="stretch")
+st.dataframe(board.journal_table(report.journal_frame(strategy, entries, indicator_id)), hide_index=True,
+             width="stretch")
 st.caption("Rien n'est effacé : une correction est une nouvelle entrée qui « corrige » une entrée précédente ; "
            "les deux restent dans l'historique.")
 
@@ -199,7 +211,8 @@ else:  # also when the base did not answer: what is typed stays in the form unti
                 st.radio("Réponse", ["oui", "non"], key="st_answer", horizontal=True)
             # Wide bounds: any typed date reaches ifn.strategy.editing.check_date, which refuses it in French
             # (the widget's own bounds would only redden the field and keep another date).
-            st.date_input("Date de la mesure", value=dt.date.today(), min_value=dt.date(1900, 1, 1),
+            st.date_input("Date de la mesure", value=board.default_measure_date(when, strategy.deadline),
+                          min_value=dt.date(1900, 1, 1),
                           max_value=dt.date(2100, 12, 31), key="st_date", format="DD/MM/YYYY")
             st.text_input("Source (document, outil…)", key="st_source", max_chars=editing.MAX_TEXT)
             st.text_input("Texte (facultatif)", key="st_text", max_chars=editing.MAX_TEXT)
@@ -226,7 +239,8 @@ else:  # also when the base did not answer: what is typed stays in the form unti
                                   args=(indicator_id, editor, indicator.quantitative))
     with st.expander("Importer des mesures ou des cibles (CSV)", expanded=any(
             slot == "import" for slot, _, _ in st.session_state.get("st_messages", []))):
-        st.caption("Colonnes : " + ";".join(report.IMPORT_COLUMNS) + " (nature : mesure ou cible ; date AAAA-MM-JJ).")
+        st.caption("Colonnes : " + ";".join(report.IMPORT_COLUMNS) + " (nature : mesure ou cible ; date JJ/MM/AAAA ou AAAA-MM-JJ ; "
+                   "séparateur « ; » ou « , »).")
         st.file_uploader("Fichier CSV", type=["csv"], key="st_import")
         st.button("Importer", key="st_import_btn", on_click=_import, args=(editor,))
         _show_messages("import")

@@ -1,18 +1,27 @@
-"""Strategy page (AppTest): anonymous read, sign-in, record, bad value, read-only and locked base."""
+"""Strategy page (AppTest): anonymous read, sign-in, record, bad value, read-only and locked base;
+final assessment after the deadline, trajectory before it, status filter, French journal."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sqlite3
 from pathlib import Path
 
 import bcrypt
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ifn.strategy import board
+from ifn.strategy.storage import Repository
+from tests.markdown_safety import shown
+
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "strategie.py")
 HASH = bcrypt.hashpw(b"motdepasse", bcrypt.gensalt(10)).decode()
+BADGE = re.compile(r":(\w+)-badge\[(.*)\]")
+NNBSP = "\u202f"
 
 
 @pytest.fixture
@@ -22,7 +31,24 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("IFN_STRATEGY_BUSY_MS", "200")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("IFN_DATABASE_URL", raising=False)
+    monkeypatch.setattr(board, "today", lambda: dt.date(2026, 12, 1))  # the deadline 31/12/2025 has passed
     return tmp_path / "strategie.sqlite"
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A st.table frame as read on screen: escapes removed, a badge read as its word."""
+    def text(cell):
+        match = BADGE.fullmatch(str(cell))
+        return shown(match.group(2) if match else str(cell))
+    return table.map(text).rename(columns=text)
+
+
+def tables(at) -> list[pd.DataFrame]:
+    return [readable(t.value) for t in at.table]
+
+
+def badges(at) -> list[str]:
+    return [str(c) for t in at.table for c in t.value["Statut"]]
 
 
 def start() -> AppTest:
@@ -46,15 +72,20 @@ def sign_in(at, password="motdepasse") -> AppTest:
 
 
 def societaires_row(at):
-    table = at.dataframe[0].value  # GT Externe, objective 1
+    table = tables(at)[0]  # GT Externe, objective 1
     return table[table["Indicateur"] == "Nombre de sociétaires"].iloc[0]
+
+
+def infos(at) -> str:
+    return " ".join(i.value for i in at.info)
 
 
 def test_anonymous_sees_no_form_then_editor_records(env):
     at = start()
     assert metrics(at)["Sans cible"] == "26"
     assert not [t for t in at.text_input if t.key == "st_value"]
-    assert "Connectez-vous" in at.info[0].value
+    assert "Connectez-vous" in infos(at)
+    assert "L'échéance de la stratégie (31/12/2025) est passée" in infos(at)
     at = sign_in(at, "mauvais")
     assert at.error[0].value == "Identifiant ou mot de passe incorrect."
     assert not [t for t in at.text_input if t.key == "st_value"]
@@ -73,14 +104,16 @@ def test_anonymous_sees_no_form_then_editor_records(env):
     button(at, "st_save_measure").click().run()
     assert not at.error
     row = societaires_row(at)
-    # hand-computed: progress 15/40 = 37.5 %, expected 549/1280 = 42.9 % → at risk (≥ 80 % of expected)
-    assert row["Dernière valeur"] == "125 sociétaires"
-    assert row["Avancement (%)"] == 37.5 and row["Attendu (%)"] == 42.9
-    assert row["Statut"] == "à surveiller"
-    assert metrics(at)["À surveiller"] == "1"
+    # final assessment: 125 at 31/12/2023 is the latest value up to the deadline, below the target 150;
+    # progress 15/40 = 37.5 %
+    assert row["Valeur finale"] == "125 sociétaires" and row["Date"] == "31/12/2023"
+    assert row["Avancement"] == "37,5\u00a0%" and row["Statut"] == "non atteinte"
+    assert "Attendu" not in row.index
+    assert metrics(at)["Non atteinte"] == "1" and metrics(at)["Atteinte"] == "0"
     journal = at.dataframe[-1].value
-    assert list(journal["auteur"])[-2:] == ["alice", "alice"]
-    assert "registre des sociétaires" in list(journal["source"])
+    assert list(journal["Auteur"])[-2:] == ["alice", "alice"]
+    assert "registre des sociétaires" in list(journal["Source"])
+    assert list(journal["Date"])[-1] == "31/12/2023" and "None" not in journal.to_string()
 
 
 def test_bad_value_french_error_page_still_works(env):
@@ -89,7 +122,7 @@ def test_bad_value_french_error_page_still_works(env):
     at.text_input(key="st_value").set_value("cent vingt")
     button(at, "st_save_measure").click().run()
     assert not at.exception
-    assert "Valeur « cent vingt » non numérique" in at.error[0].value
+    assert "Valeur « cent vingt » non numérique" in shown(at.error[0].value)
     assert metrics(at)["Sans cible"] == "26"
     at.text_input(key="st_value").set_value("120")
     button(at, "st_save_measure").click().run()
@@ -101,7 +134,7 @@ def test_wrong_side_target_is_warned_not_refused(env):
     at.selectbox(key="st_indicator").set_value("ext1_societaires").run()
     at.text_input(key="st_target").set_value("100")
     button(at, "st_save_target").click().run()
-    assert "mauvais côté de la référence 110" in at.warning[0].value
+    assert "mauvais côté de la référence 110" in " ".join(shown(w.value) for w in at.warning)
     assert societaires_row(at)["Cible 2025"] == "100 sociétaires"
 
 
@@ -133,7 +166,9 @@ def test_locked_database_french_message(env):
         holder.execute("ROLLBACK")
         holder.close()
     button(at, "st_save_measure").click().run()
-    assert at.success and societaires_row(at)["Dernière valeur"] == "120 sociétaires"
+    # the form offers the deadline as the date once it has passed: the value counts in the final assessment
+    assert at.success and societaires_row(at)["Valeur finale"] == "120 sociétaires"
+    assert societaires_row(at)["Date"] == "31/12/2025"
 
 
 def test_two_sessions_same_indicator_both_kept(env):
@@ -145,4 +180,64 @@ def test_two_sessions_same_indicator_both_kept(env):
     button(second, "st_save_measure").click().run()
     assert first.success and second.success
     journal = second.dataframe[-1].value
-    assert list(journal[journal["nature"] == "mesure"]["valeur"]) == ["121 sociétaires", "122 sociétaires"]
+    assert list(journal[journal["Nature"] == "mesure"]["Valeur"]) == ["121 sociétaires", "122 sociétaires"]
+
+
+# ------------------------------------------------------------------ final assessment, trajectory, filter
+def seed(env) -> None:
+    repo = Repository(path=env)
+    repo.append("ext1_societaires", "cible", author="ca", value_num=150.0)
+    repo.append("ext1_societaires", "mesure", author="ca", value_num=160.0, observed_on=dt.date(2025, 6, 30))
+    repo.append("ext1_participation_demarches", "cible", author="ca", value_num=400.0)
+    repo.append("ext1_participation_demarches", "mesure", author="ca", value_num=350.0, observed_on=dt.date(2025, 12, 31))
+    repo.append("ext1_participation_demarches", "mesure", author="ca", value_num=450.0, observed_on=dt.date(2026, 1, 15))
+    repo.append("ext1_societaires", "mesure", author="ca", value_num=123.0, observed_on=dt.date(2023, 12, 31))
+
+
+def statuses(at) -> dict[str, str]:
+    return {r["Indicateur"]: r["Statut"] for t in tables(at) for _, r in t.iterrows()}
+
+
+def test_final_assessment_filter_and_detail(env):
+    seed(env)
+    at = start()
+    assert metrics(at) == {"Atteinte": "1", "Non atteinte": "1", "Sans cible": "24", "Sans donnée": "0"}
+    assert len(at.table) == 9 and ":green-badge[atteinte]" in badges(at) and ":red-badge[non atteinte]" in badges(at)
+    assert list(tables(at)[0].columns) == ["Indicateur", "Statut", "Valeur finale", "Date", "Cible 2025", "Avancement",
+                                           "Référence", "Date réf."]
+    pills = at.button_group(key="st_statuts_bilan")
+    assert pills.options == ["atteinte (1)", "non atteinte (1)", "sans cible (24)", "sans donnée (0)"]
+    pills.set_value(["non atteinte"]).run()
+    assert statuses(at) == {"Participation aux démarches lancées (ex. contributions à l'Observatoire)": "non atteinte"}
+    assert len(at.table) == 1 and [t.label for t in at.tabs] == ["GT « Externe » (1)", "GT « Interne » (0)",
+                                                               "GT « Ensemble » (0)"]
+    part = tables(at)[0].iloc[0]  # 450 on 15/01/2026 came after the deadline: 350 counts
+    assert part["Valeur finale"] == "350 contributions" and part["Date"] == "31/12/2025" and part["Avancement"] == "50\u00a0%"
+    at.button_group(key="st_statuts_bilan").set_value(["sans donnée"]).run()
+    assert not at.table and "Aucun indicateur n'a le statut choisi." in infos(at)
+    at.button_group(key="st_statuts_bilan").set_value([]).run()
+    assert len(at.table) == 9
+    # detail: the final assessment, the late measurement for information, no trajectory
+    at.selectbox(key="st_indicator").set_value("ext1_participation_demarches").run()
+    texts = [shown(m.value) for m in at.markdown] + [shown(c.value) for c in at.caption]
+    assert "Bilan au 31/12/2025 : :red-badge[non atteinte] · cible 2025 : **400 contributions**" in texts
+    assert "Mesure postérieure à l'échéance (non comptée dans le bilan) : 450 contributions au 15/01/2026." in texts
+    assert any("pointillés gris : échéance du 31/12/2025" in t for t in texts)
+
+
+def test_before_the_deadline_trajectory_and_late_filter(env, monkeypatch):
+    monkeypatch.setattr(board, "today", lambda: dt.date(2024, 6, 1))
+    repo = Repository(path=env)
+    repo.append("ext1_societaires", "cible", author="ca", value_num=150.0)
+    repo.append("ext1_societaires", "mesure", author="ca", value_num=123.0, observed_on=dt.date(2023, 12, 31))
+    repo.append("ext1_interventions", "cible", author="ca", value_num=10.0)
+    at = start()
+    assert "L'échéance de la stratégie" not in infos(at)
+    assert metrics(at)["En retard"] == "1" and metrics(at)["Sans donnée"] == "1"
+    row = societaires_row(at)  # 13/40 = 32,5 % < 0,8 × 42,9 %
+    assert row["Statut"] == "en retard" and row["Avancement"] == "32,5\u00a0%" and row["Attendu"] == "42,9\u00a0%"
+    assert ":red-badge[en retard]" in badges(at) and ":gray-badge[sans donnée]" in badges(at)
+    at.button_group(key="st_statuts_trajectoire").set_value(["en retard"]).run()
+    assert statuses(at) == {"Nombre de sociétaires": "en retard"}
+    at.selectbox(key="st_indicator").set_value("ext1_societaires").run()
+    assert any("trajectoire de la référence à la cible" in shown(c.value) for c in at.caption)

@@ -58,8 +58,11 @@ def stored(env) -> list:
 
 
 def row(at, label):
-    for frame in at.dataframe:
-        table = frame.value
+    """The overview row of ``label``, as read on screen (st.table cells are escaped Markdown, statuses badges)."""
+    from tests.test_strategy_page import readable
+
+    for frame in at.table:
+        table = readable(frame.value)
         if "Indicateur" in table.columns and (table["Indicateur"] == label).any():
             return table[table["Indicateur"] == label].iloc[0]
     raise AssertionError(label)
@@ -109,7 +112,10 @@ def test_result_next_to_the_form_and_form_reset(env):
     assert not form_column(at).success and at.text_input(key="st_target").value == ""
 
 
-def test_yes_no_oui_with_target_oui_is_on_track(env):
+def test_yes_no_oui_with_target_oui_is_on_track(env, monkeypatch):
+    from ifn.strategy import board
+
+    monkeypatch.setattr(board, "today", lambda: dt.date(2025, 6, 1))  # before the deadline: trajectory statuses
     at = editor_at("ext1_enquete_notoriete")
     at.radio(key="st_target_answer").set_value("oui")
     at.button(key="st_save_target").click().run()

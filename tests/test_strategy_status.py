@@ -108,3 +108,70 @@ def test_wrong_side_target_warning():
 
 def test_format_number():
     assert format_number(1234.5) == "1 234,5" and format_number(110.0) == "110" and format_number(None) == "—"
+
+
+# ------------------------------------------------------------------ final assessment (deadline passed)
+from ifn.strategy.status import NOT_REACHED, REACHED, final_assessment, is_over  # noqa: E402
+
+DEADLINE = dt.date(2025, 12, 31)
+
+
+def test_is_over_from_the_day_after_the_deadline():
+    assert not is_over(DEADLINE) and not is_over(dt.date(2024, 1, 1))
+    assert is_over(dt.date(2026, 1, 1)) and is_over(dt.date(2026, 12, 1))
+
+
+@pytest.mark.parametrize("value, outcome, progress", [
+    (150.0, REACHED, 1.0),          # exactly the target
+    (160.0, REACHED, 50 / 40),      # beyond it
+    (149.0, NOT_REACHED, 39 / 40),  # just below
+])
+def test_final_higher_is_better(value, outcome, progress):
+    entries = [entry(1, "cible", 150.0), entry(2, "mesure", value, DEADLINE)]
+    f = final_assessment(indicator(), entries)
+    assert f.outcome == outcome and f.progress == pytest.approx(progress)
+    assert f.final.value == value and f.after is None and f.target == 150.0
+
+
+def test_final_ignores_measurements_after_the_deadline():
+    # 140 at 30/06/2025 counts; 155 at 01/01/2026 comes one day late: kept apart, target not reached
+    entries = [entry(1, "cible", 150.0), entry(2, "mesure", 140.0, dt.date(2025, 6, 30)),
+               entry(3, "mesure", 155.0, dt.date(2026, 1, 1))]
+    f = final_assessment(indicator(), entries)
+    assert f.outcome == NOT_REACHED and f.final.value == 140.0 and f.final.date == dt.date(2025, 6, 30)
+    assert f.after.value == 155.0 and f.progress == pytest.approx(30 / 40)
+    # the trajectory rule would have counted the late value
+    assert assess(indicator(), entries).latest.value == 155.0
+
+
+def test_final_lower_is_better_and_correction():
+    ind = indicator(direction="baisse", base=20.0)
+    entries = [entry(1, "cible", 10.0), entry(2, "mesure", 9.0, dt.date(2025, 3, 1)),
+               entry(3, "mesure", 12.0, dt.date(2025, 3, 1), supersedes=2)]
+    f = final_assessment(ind, entries)
+    assert f.outcome == NOT_REACHED and f.final.value == 12.0 and f.progress == pytest.approx(0.8)
+    assert final_assessment(ind, entries[:2]).outcome == REACHED
+
+
+def test_final_without_target_or_data():
+    assert final_assessment(indicator(), [entry(1, "mesure", 160.0, DEADLINE)]).outcome == NO_TARGET
+    assert final_assessment(indicator(), [entry(1, "cible", 150.0)]).outcome == NO_DATA  # baseline only
+    only_late = [entry(1, "cible", 150.0), entry(2, "mesure", 160.0, dt.date(2026, 2, 1))]
+    f = final_assessment(indicator(), only_late)
+    assert f.outcome == NO_DATA and f.final is None and f.after.value == 160.0
+
+
+def test_final_target_equal_to_baseline_has_no_progress():
+    f = final_assessment(indicator(), [entry(1, "cible", 110.0), entry(2, "mesure", 110.0, dt.date(2024, 1, 1))])
+    assert f.outcome == REACHED and f.progress is None
+
+
+def test_final_yes_no():
+    ind = Indicator("i", "q", "qualitatif", "", "hausse", "o", "Interne", (Baseline(False, T0, "002", "s"),))
+    yes = [entry(1, "cible", boolean=True), entry(2, "mesure", None, dt.date(2025, 11, 1), boolean=True)]
+    no = [entry(1, "cible", boolean=True), entry(2, "mesure", None, dt.date(2025, 11, 1), boolean=False)]
+    assert final_assessment(ind, yes).outcome == REACHED
+    assert final_assessment(ind, no).outcome == NOT_REACHED
+    # without a reference in the documents the first answer is the final one
+    free = Indicator("i", "q", "qualitatif", "", "hausse", "o", "Interne", (), "aucune")
+    assert final_assessment(free, yes).outcome == REACHED

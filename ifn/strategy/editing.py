@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ifn.errors import InputError
 from ifn.strategy.content import EARLIEST, Indicator, Strategy
+from ifn.strategy.formats import parse_date
 from ifn.strategy.status import baseline_point, format_number, measurements, target_warning
 from ifn.strategy.storage import Entry, Repository
 
@@ -95,17 +96,14 @@ def parse_yes_no(text: str | bool, indicator: Indicator) -> bool:
 
 
 def check_date(date: dt.date | str | None, today: dt.date | None = None) -> dt.date:
-    """A measurement date between 2016-01-01 and today."""
+    """A measurement date (``JJ/MM/AAAA`` or ``AAAA-MM-JJ`` when typed) between 2016-01-01 and today."""
     today = today or dt.date.today()
     if date is None or (isinstance(date, str) and not date.strip()):
         raise InputError("Donnez la date de la mesure (JJ/MM/AAAA).")
     if isinstance(date, dt.datetime):
         date = date.date()
     if isinstance(date, str):
-        try:
-            date = dt.date.fromisoformat(date.strip())
-        except ValueError:
-            raise InputError(f"Date « {date} » invalide (format AAAA-MM-JJ attendu).") from None
+        date = parse_date(date)  # JJ/MM/AAAA or AAAA-MM-JJ, refused in French otherwise
     if date > today:
         raise InputError(f"La date {date.strftime('%d/%m/%Y')} est postérieure à aujourd'hui "
                          f"({today.strftime('%d/%m/%Y')}) : une mesure ne peut pas être future.")

@@ -13,7 +13,7 @@ import polars as pl
 from ifn import export
 from ifn.errors import InputError
 from ifn.strategy.content import Strategy
-from ifn.strategy.status import STATUSES, Assessment, assess, format_number
+from ifn.strategy.status import OUTCOMES, STATUSES, Assessment, assess, final_assessment, format_number, is_over
 from ifn.strategy.storage import Entry, Repository
 
 
@@ -93,13 +93,15 @@ def to_csv(strategy: Strategy, entries: list[Entry]) -> bytes:
     return export.to_csv_bytes(journal_frame(strategy, entries))
 
 
-def to_xlsx(strategy: Strategy, entries: list[Entry]) -> bytes:
-    """Workbook: journal sheet with the overview as metadata-style second sheet."""
+def to_xlsx(strategy: Strategy, entries: list[Entry], today: dt.date | None = None) -> bytes:
+    """Workbook: journal sheet, and a « Métadonnées » sheet with the rule and the counts of the day."""
     import xlsxwriter  # noqa: F401  (dependency check)
 
+    today = today or dt.date.today()
+    over = is_over(today, strategy.deadline)
     meta = {"Généré le": dt.datetime.now().strftime("%d/%m/%Y %H:%M"),
-            "Règle de statut": "voir docs/strategie.md (trajectoire linéaire jusqu'au 31/12/2025, tolérance 80 %)"}
-    meta.update({f"Statut « {k} »": v for k, v in status_counts(assessments(strategy, entries)).items()})
+            "Règle de statut": FINAL_RULE if over else TRAJECTORY_RULE}
+    meta.update({f"{'Bilan' if over else 'Statut'} « {k} »": v for k, v in summary_counts(strategy, entries, today).items()})
     return export.to_xlsx_bytes(journal_frame(strategy, entries), sheet="Journal", metadata=meta)
 
 
@@ -107,24 +109,75 @@ def overview_csv(strategy: Strategy, entries: list[Entry]) -> bytes:
     return export.to_csv_bytes(overview_frame(strategy, entries))
 
 
+TRAJECTORY_RULE = ("Règle de statut : trajectoire linéaire de la référence à la cible au 31/12/2025 ; en bonne voie "
+                   "si l'avancement atteint la part de temps écoulée, à surveiller au-delà de 80 % de cette part, "
+                   "en retard en dessous.")
+FINAL_RULE = ("Bilan au 31/12/2025 : cible atteinte si la dernière mesure datée au plus tard du 31/12/2025 est au "
+              "moins aussi bonne que la cible dans le sens de l'indicateur (la même réponse pour un indicateur "
+              "oui / non) ; les mesures postérieures ne comptent pas.")
+
+
+def _progress(value: float | None) -> str:
+    return "—" if value is None else f"{format_number(value)} %"
+
+
+def summary_table(strategy: Strategy, entries: list[Entry], today: dt.date) -> tuple[str, tuple[str, ...], dict]:
+    """Title, column headers and {objective id: rows} of the printable summary.
+
+    Until the deadline: a progress report on the trajectory; once it has passed: the final assessment.
+    """
+    if not is_over(today, strategy.deadline):
+        frame = overview_frame(strategy, entries)
+        rows = {obj.id: [(r["libelle"], r["reference"], r["derniere_valeur"], r["cible_2025"],
+                          _progress(r["avancement_pct"]), r["statut"])
+                         for r in frame.filter(pl.col("objectif") == obj.id).iter_rows(named=True)]
+                for obj in strategy.objectives}
+        return (f"point d'étape du {today.strftime('%d/%m/%Y')}",
+                ("Indicateur", "Référence", "Dernière valeur", "Cible 2025", "Avancement", "Statut"), rows)
+    grouped: dict[str, list[Entry]] = {}
+    for e in entries:
+        grouped.setdefault(e.indicator_id, []).append(e)
+    rows = {}
+    for obj in strategy.objectives:
+        rows[obj.id] = []
+        for ind in obj.indicators:
+            f = final_assessment(ind, grouped.get(ind.id, []), strategy.deadline)
+            rows[obj.id].append((
+                ind.label, show_value(f.baseline.value, ind.quantitative, ind.unit) if f.baseline else "—",
+                show_value(f.final.value, ind.quantitative, ind.unit) if f.final else "—",
+                show_value(f.target, ind.quantitative, ind.unit),
+                _progress(None if f.progress is None else round(100 * f.progress, 1)), f.outcome))
+    return (f"bilan final au {strategy.deadline.strftime('%d/%m/%Y')} (édité le {today.strftime('%d/%m/%Y')})",
+            ("Indicateur", "Référence", "Valeur finale", "Cible 2025", "Avancement", "Bilan"), rows)
+
+
+def summary_counts(strategy: Strategy, entries: list[Entry], today: dt.date) -> dict[str, int]:
+    """Indicators per status (trajectory) or per outcome (final assessment, once the deadline has passed)."""
+    if not is_over(today, strategy.deadline):
+        return status_counts(assessments(strategy, entries))
+    grouped: dict[str, list[Entry]] = {}
+    for e in entries:
+        grouped.setdefault(e.indicator_id, []).append(e)
+    counts = Counter(final_assessment(i, grouped.get(i.id, []), strategy.deadline).outcome
+                     for i in strategy.indicators.values())
+    return {s: counts.get(s, 0) for s in OUTCOMES}
+
+
 def summary_markdown(strategy: Strategy, entries: list[Entry], today: dt.date | None = None) -> str:
     """Printable Markdown summary for the general assembly."""
     today = today or dt.date.today()
-    frame = overview_frame(strategy, entries)
-    counts = status_counts(assessments(strategy, entries))
-    lines = [f"# Stratégie Mednum 2025 — point d'étape du {today.strftime('%d/%m/%Y')}", "",
+    title, headers, rows = summary_table(strategy, entries, today)
+    counts = summary_counts(strategy, entries, today)
+    lines = [f"# Stratégie Mednum 2025 — {title}", "",
              " · ".join(f"**{k}** : {v}" for k, v in counts.items()), ""]
     for group in ("Externe", "Interne", "Ensemble"):
         lines.append(f"## GT « {group} »")
         for obj in (o for o in strategy.objectives if o.group == group):
-            lines += ["", f"### {_md(obj.title)}", "",
-                      "| Indicateur | Référence | Dernière valeur | Cible 2025 | Avancement | Statut |",
-                      "|---|---|---|---|---|---|"]
-            for row in frame.filter(pl.col("objectif") == obj.id).iter_rows(named=True):
-                progress = "—" if row["avancement_pct"] is None else f"{format_number(row['avancement_pct'])} %"
-                lines.append(f"| {_md(row['libelle'])} | {_md(row['reference'])} | {_md(row['derniere_valeur'])} | "
-                             f"{_md(row['cible_2025'])} | {progress} | {row['statut']} |")
+            lines += ["", f"### {_md(obj.title)}", "", "| " + " | ".join(headers) + " |",
+                      "|" + "---|" * len(headers)]
+            lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in rows[obj.id]]
         lines.append("")
+    lines.append(FINAL_RULE if is_over(today, strategy.deadline) else TRAJECTORY_RULE)
     return "\n".join(lines) + "\n"
 
 
@@ -135,29 +188,25 @@ def _md(text: str) -> str:
 def summary_html(strategy: Strategy, entries: list[Entry], today: dt.date | None = None) -> str:
     """Printable HTML summary (every text escaped)."""
     today = today or dt.date.today()
-    frame = overview_frame(strategy, entries)
-    counts = status_counts(assessments(strategy, entries))
+    title, headers, rows = summary_table(strategy, entries, today)
+    counts = summary_counts(strategy, entries, today)
     esc = html.escape
     parts = ["<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">",
-             f"<title>Stratégie Mednum 2025 — {today.strftime('%d/%m/%Y')}</title>",
+             f"<title>Stratégie Mednum 2025 — {esc(title)}</title>",
              "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%;margin-bottom:1em}"
              "td,th{border:1px solid #999;padding:4px;font-size:90%}@media print{h2{page-break-before:auto}}</style>",
-             "</head><body>", f"<h1>Stratégie Mednum 2025 — point d'étape du {today.strftime('%d/%m/%Y')}</h1>",
+             "</head><body>", f"<h1>Stratégie Mednum 2025 — {esc(title)}</h1>",
              "<p>" + " · ".join(f"<strong>{esc(k)}</strong> : {v}" for k, v in counts.items()) + "</p>"]
     for group in ("Externe", "Interne", "Ensemble"):
         parts.append(f"<h2>GT « {esc(group)} »</h2>")
         for obj in (o for o in strategy.objectives if o.group == group):
-            parts.append(f"<h3>{esc(obj.title)}</h3><table><tr><th>Indicateur</th><th>Référence</th>"
-                         "<th>Dernière valeur</th><th>Cible 2025</th><th>Avancement</th><th>Statut</th></tr>")
-            for row in frame.filter(pl.col("objectif") == obj.id).iter_rows(named=True):
-                progress = "—" if row["avancement_pct"] is None else f"{format_number(row['avancement_pct'])} %"
-                parts.append("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in (
-                    row["libelle"], row["reference"], row["derniere_valeur"], row["cible_2025"], progress, row["statut"]))
-                    + "</tr>")
+            parts.append(f"<h3>{esc(obj.title)}</h3><table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in headers)
+                         + "</tr>")
+            for row in rows[obj.id]:
+                parts.append("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>")
             parts.append("</table>")
-    parts.append("<p><small>Règle de statut : trajectoire linéaire de la référence à la cible au 31/12/2025 ; "
-                 "en bonne voie si l'avancement atteint la part de temps écoulée, à surveiller au-delà de 80 % "
-                 "de cette part, en retard en dessous.</small></p></body></html>")
+    rule = FINAL_RULE if is_over(today, strategy.deadline) else TRAJECTORY_RULE
+    parts.append(f"<p><small>{esc(rule)}</small></p></body></html>")
     return "\n".join(parts)
 
 

@@ -17,6 +17,12 @@ Rule (documented in docs/strategie.md, pinned by hand-computed tests):
 * qualitative (oui / non) indicators: ``en bonne voie`` when the latest answer equals the
   target, ``à surveiller`` when it does not and ``t`` is before ``T``, ``en retard`` after; without
   a reference in the documents, the first recorded answer already counts as the latest one.
+
+Once the deadline has passed (``is_over``) the trajectory gives way to the final assessment
+(``final_assessment``): the final value is the latest measurement dated on or before ``T``
+(later ones are kept apart, for information); the target is ``atteinte`` when that value is at
+least as good as ``c`` in the indicator's direction (the same answer for oui / non indicators),
+``non atteinte`` otherwise; ``sans cible`` / ``sans donnée`` as above.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ LATE = "en retard"
 NO_TARGET = "sans cible"
 NO_DATA = "sans donnée"
 STATUSES = (ON_TRACK, AT_RISK, LATE, NO_TARGET, NO_DATA)
+REACHED = "atteinte"
+NOT_REACHED = "non atteinte"
+OUTCOMES = (REACHED, NOT_REACHED, NO_TARGET, NO_DATA)
 TOLERANCE = 0.8
 
 
@@ -103,15 +112,20 @@ def _better_or_equal(direction: str, value: float, target: float) -> bool:
     return value >= target if direction == "hausse" else value <= target
 
 
+def _after_baseline(indicator: Indicator, entries: list[Entry], base: Point | None) -> list[Point]:
+    """Measurements that count against the baseline (all of them for a yes/no indicator without reference)."""
+    if not indicator.quantitative and base is not None and base.origin == "saisie":
+        return measurements(indicator, entries)  # a yes/no answer is its own status: no trajectory needed
+    return [p for p in measurements(indicator, entries)
+            if base is not None and (p.date > base.date or (base.origin == "saisie" and p.entry_id != base.entry_id
+                                                             and p.date >= base.date))]
+
+
 def assess(indicator: Indicator, entries: list[Entry], deadline: dt.date = DEADLINE) -> Assessment:
     """Apply the status rule to one indicator."""
     base = baseline_point(indicator, entries)
     target = current_target(indicator, entries)
-    later = [p for p in measurements(indicator, entries)
-             if base is not None and (p.date > base.date or (base.origin == "saisie" and p.entry_id != base.entry_id
-                                                              and p.date >= base.date))]
-    if not indicator.quantitative and base is not None and base.origin == "saisie":
-        later = measurements(indicator, entries)  # a yes/no answer is its own status: no trajectory needed
+    later = _after_baseline(indicator, entries, base)
     latest = later[-1] if later else None
     shown = latest or base
     if target is None:
@@ -138,6 +152,46 @@ def assess(indicator: Indicator, entries: list[Entry], deadline: dt.date = DEADL
     else:
         status = LATE
     return Assessment(indicator.id, base, latest, target, share, expected, progress, status)
+
+
+def is_over(today: dt.date, deadline: dt.date = DEADLINE) -> bool:
+    """Whether the strategy's deadline has passed on ``today`` (the deadline day itself still counts)."""
+    return today > deadline
+
+
+@dataclass(frozen=True)
+class FinalAssessment:
+    """Outcome of one indicator at the deadline."""
+
+    indicator_id: str
+    baseline: Point | None
+    final: Point | None        # latest measurement dated on or before the deadline
+    after: Point | None        # latest measurement dated after the deadline (not counted)
+    target: float | bool | None
+    progress: float | None     # share of the way from baseline to target covered by ``final``
+    outcome: str               # REACHED, NOT_REACHED, NO_TARGET or NO_DATA
+
+
+def final_assessment(indicator: Indicator, entries: list[Entry], deadline: dt.date = DEADLINE) -> FinalAssessment:
+    """Reached or not reached at the deadline (see the module docstring)."""
+    base = baseline_point(indicator, entries)
+    target = current_target(indicator, entries)
+    counted = _after_baseline(indicator, entries, base)
+    on_time = [p for p in counted if p.date <= deadline]
+    late = [p for p in measurements(indicator, entries) if p.date > deadline]
+    final, after = (on_time[-1] if on_time else None), (late[-1] if late else None)
+    progress = None
+    if target is None:
+        outcome = NO_TARGET
+    elif base is None or final is None:
+        outcome = NO_DATA
+    elif not indicator.quantitative:
+        outcome = REACHED if final.value == target else NOT_REACHED
+    else:
+        b, v, c = float(base.value), float(final.value), float(target)
+        progress = None if c == b else (v - b) / (c - b)
+        outcome = REACHED if _better_or_equal(indicator.direction, v, c) else NOT_REACHED
+    return FinalAssessment(indicator.id, base, final, after, target, progress, outcome)
 
 
 def target_warning(indicator: Indicator, target: float, baseline: Point | None) -> str | None:
