@@ -46,7 +46,7 @@ def test_deeply_nested_preset():
     text = "weights = " + "[" * 5000 + "]" * 5000 + "\n"
     with pytest.raises(InputError, match="imbriquées trop profondément"):
         read_preset(text.encode())
-    text = "[weights]\nthd = 1\nx = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n"
+    text = "[weights]\nfibre = 1\nx = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n"
     with pytest.raises(InputError, match="imbriquées trop profondément"):
         read_preset(text.encode())
 
@@ -54,12 +54,12 @@ def test_deeply_nested_preset():
 @pytest.mark.parametrize("weight", [1e308, 1e7])
 def test_huge_weights_refused(weight):
     with pytest.raises(InputError, match=r"au plus 1e\+06 .*déborde"):
-        resolve_selection(ScoreOptions(weights={"thd": weight, "mobile": 1.0}))
+        resolve_selection(ScoreOptions(weights={"fibre": weight, "couv4g": 1.0}))
 
 
 def test_cli_huge_weight_french_error(synthetic_cache, capsys):
     preset = synthetic_cache / "p.toml"
-    preset.write_text("[weights]\nthd = 1e308\nmobile = 1e308\n", encoding="utf-8")
+    preset.write_text("[weights]\nfibre = 1e308\ncouv4g = 1e308\n", encoding="utf-8")
     assert main(["score", "--weights", str(preset), "--out", str(synthetic_cache / "o.csv")]) == 2
     err = capsys.readouterr().err
     assert "déborde" in err and "Traceback" not in err
@@ -68,7 +68,7 @@ def test_cli_huge_weight_french_error(synthetic_cache, capsys):
 
 def test_cli_huge_extra_value_french_error(synthetic_cache, capsys):
     preset = synthetic_cache / "p.toml"
-    preset.write_text('[weights]\nthd = 1\nperso_x = 1\n[custom.perso_x]\nlabel = "X"\n'
+    preset.write_text('[weights]\nfibre = 1\nperso_x = 1\n[custom.perso_x]\nlabel = "X"\n'
                       'direction = "plus_haut_plus_fragile"\n', encoding="utf-8")
     extra = synthetic_cache / "x.csv"
     extra.write_text("code;v\n01001;1e308\n01002;1\n", encoding="utf-8")

@@ -80,7 +80,7 @@ def test_analyse_user_indicator_label(analyse, payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_analyse_preset_labels_and_name(analyse, payload):
-    preset = (f'[weights]\nthd = 1.0\nperso_x = 1.0\n[custom.perso_x]\nlabel = "{payload}"\n'
+    preset = (f'[weights]\nfibre = 1.0\nperso_x = 1.0\n[custom.perso_x]\nlabel = "{payload}"\n'
               f'direction = "plus_haut_plus_fragile"\nfile = "{payload}.csv"\n').encode()
     analyse.file_uploader(key="an_preset_file").upload(f"{payload}.toml", preset, "application/toml").run()
     check(analyse)
