@@ -395,7 +395,8 @@ def geometry_tables(root: Path, table: pl.DataFrame, resolver: reconcile.CodeRes
         progress(0.26 + 0.03 * n, f"Contours agrégés : {level}")
         column = {"epci": "epci", "departement": "dep", "region": "reg"}[level]
         keys = order[column].fill_null("?").to_numpy().astype(object)
-        levels[level] = geometry.dissolve(keys, geoms, keys)
+        unit_keys, unit_geoms = geometry.dissolve(keys, geoms, keys)
+        levels[level] = (unit_keys, geometry.fill_gaps(unit_geoms))  # slivers along département borders
 
     full, simple, quality = {}, {}, {}
     for n, (level, (keys, gs)) in enumerate(levels.items()):

@@ -87,3 +87,34 @@ def coverage_problems(geoms: np.ndarray, gap_width: float = 0.0) -> dict:
     edges = shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
     bad_edges = int((~shapely.is_empty(edges)).sum())
     return {"polygones_invalides": invalid, "bords_incoherents": bad_edges}
+
+
+def fill_gaps(geoms: np.ndarray, min_share: float = 0.5) -> np.ndarray:
+    """Fill the holes of dissolved units that are gaps between source files, not enclaves.
+
+    The 2024 commune outlines were simplified one département at a time, so
+    neighbouring départements do not share their border vertices: a union
+    of communes leaves thin holes along those borders. A hole is kept when
+    another unit covers at least ``min_share`` of it (a real enclave), and
+    filled otherwise.
+    """
+    tree = shapely.STRtree(geoms)
+    out = np.empty(len(geoms), dtype=object)
+    for i, geom in enumerate(geoms):
+        polygons = list(getattr(geom, "geoms", [geom]))
+        kept = []
+        for poly in polygons:
+            if poly.geom_type != "Polygon" or not poly.interiors:
+                kept.append(poly)
+                continue
+            rings = []
+            for ring in poly.interiors:
+                hole = shapely.Polygon(ring)
+                others = [j for j in tree.query(hole, predicate="intersects") if j != i]
+                covered = sum(shapely.area(shapely.intersection(hole, geoms[j])) for j in others)
+                if hole.area > 0 and covered >= min_share * hole.area:
+                    rings.append(ring)
+            kept.append(shapely.Polygon(poly.exterior, rings))
+        merged = kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+        out[i] = merged if merged.is_valid else shapely.make_valid(merged)
+    return out

@@ -233,3 +233,21 @@ def test_cli_missing_bundle_exit_code(tmp_path, monkeypatch, capsys):
     assert main(["build"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("Erreur : Le dossier des données ouvertes") and "Traceback" not in err
+
+
+def test_dissolved_levels_have_no_slivers_between_departement_files():
+    """Two squares of « neighbouring départements » that miss each other by a thin gap, and an enclave."""
+    import numpy as np
+    import shapely
+
+    from ifn import geometry
+
+    west = shapely.box(0, 0, 1, 1)
+    east = shapely.box(1.0001, 0, 2, 1)  # a 0.0001° gap, as between two département files simplified apart
+    ring = shapely.box(3, 0, 6, 3).difference(shapely.box(4, 1, 5, 2))
+    enclave = shapely.box(4, 1, 5, 2)
+    union = shapely.union_all([west, east, shapely.box(0, 0.9, 2, 1), shapely.box(0, 0, 2, 0.1)])
+    assert len(union.interiors) == 1  # the gap became a hole
+    filled = geometry.fill_gaps(np.array([union, ring, enclave], dtype=object))
+    assert len(filled[0].interiors) == 0 and filled[0].area == pytest.approx(2.0)
+    assert len(filled[1].interiors) == 1  # the real enclave stays a hole
