@@ -16,7 +16,7 @@ import streamlit as st
 from ifn.memo import remember
 from ifn.score import PreparedLevels, ScoreOptions
 from ifn.sensitivity import prepare_level
-from ifn.upload import CustomIndicator, customs_key, extra_frame
+from ifn.upload import CustomIndicator, alias_map, customs_key, extra_frame
 from ui import data
 
 
@@ -63,6 +63,12 @@ def default_prepared(level: str) -> PreparedLevels:
 def known_codes(fingerprint: str) -> frozenset[str]:
     """COG 2026 commune codes (for the upload check)."""
     return frozenset(data.communes(fingerprint)["code"].to_list())
+
+
+@st.cache_resource(max_entries=1)
+def code_aliases(fingerprint: str) -> dict[str, tuple[str, str]]:
+    """Pre-2026 and arrondissement codes → (2026 commune, nature), for the upload (``ifn.upload.alias_map``)."""
+    return alias_map(data.aliases(fingerprint), known_codes(fingerprint))
 
 
 @st.cache_resource(max_entries=4)
