@@ -33,6 +33,7 @@ LEVEL_LABELS = {"commune": "Communes", "epci": "EPCI", "departement": "Départem
 REFERENCE_LABELS = {"france": "France entière", "reg": "Région (de chaque unité ou code ci-dessous)",
                     "dep": "Département (de chaque unité ou code ci-dessous)"}
 ALL = analysis.ALL_TERRITORIES
+WRAPPED_ROW = 68  # px: Streamlit's grid wraps text only in rows taller than 4rem (64 px)
 MAX_UPLOAD_MB = MAX_BYTES // (1024 * 1024)  # = server.maxUploadSize of .streamlit/config.toml (tests check it)
 MAX_UNKNOWN_SHOWN = 20
 
@@ -253,7 +254,7 @@ if coverage.notice():
 # Short headers and narrow number columns: the name, the new IFN, the gap and the rank fit without a
 # sideways scroll in the half-width column (the name column is the one that wraps or shrinks).
 table_config = {
-    "code": st.column_config.TextColumn("Code", width="small"), "nom": st.column_config.TextColumn("Nom", width="medium"),
+    "code": st.column_config.TextColumn("Code", width="small"), "nom": st.column_config.TextColumn("Nom", width="medium", pinned=True),
     "population": st.column_config.NumberColumn("Pop.", format="localized", width="small"),
     "ifn_defaut": st.column_config.NumberColumn("IFN déf.", format="%.2f", width="small",
                                                 help="IFN par défaut"),
@@ -271,8 +272,9 @@ with col_rank:
     custom_config = {f"raw_{c.id}": st.column_config.NumberColumn(
         f"{c.label} ({'valeur retournée' if c.direction == 'plus_haut_moins_fragile' else 'valeur'})", format="%.2f")
         for c in customs}
-    st.dataframe(ranking, column_config=table_config | custom_config, hide_index=True, height=540,
-                 column_order=analysis.ranking_order(ranking.columns, options.method))
+    # Rows taller than 4rem let long names wrap at a space instead of being cut mid-word (« CA du C… »).
+    st.dataframe(ranking, column_config=table_config | custom_config, hide_index=True, height=540, row_height=WRAPPED_ROW,
+                 column_order=analysis.ranking_order(ranking.columns, options.method), placeholder="—")
 
 with col_map:
     st.markdown("**Carte des nouveaux scores**")
@@ -299,13 +301,15 @@ with tab_sens:
     by = analysis.movers_key(options.method)
     risers, fallers = sens.movers(compared, 10, by=by)
     order = ["nom", by, "ifn", "ifn_defaut", "evolution" if by == "ecart" else "rang", "code"]
-    movers_config = table_config | {"nom": st.column_config.TextColumn("Nom", width="large")}
+    movers_config = table_config | {"nom": st.column_config.TextColumn("Nom", width="medium", pinned=True)}
     sorted_by = "l'écart d'IFN" if by == "ecart" else "l'évolution du rang (base 100)"
     a, b = st.columns(2)
     a.markdown(f"**Plus fortes hausses** (plus fragiles qu'avec l'IFN par défaut ; triées par {sorted_by})")
-    a.dataframe(risers, column_config=movers_config, hide_index=True, column_order=order)
+    a.dataframe(risers, column_config=movers_config, hide_index=True, column_order=order, row_height=WRAPPED_ROW,
+                placeholder="—")
     b.markdown(f"**Plus fortes baisses** (triées par {sorted_by})")
-    b.dataframe(fallers, column_config=movers_config, hide_index=True, column_order=order)
+    b.dataframe(fallers, column_config=movers_config, hide_index=True, column_order=order, row_height=WRAPPED_ROW,
+                placeholder="—")
     st.markdown("**Influence de chaque indicateur** : écart moyen de l'IFN quand on le retire (les autres "
                 "poids inchangés).")
     infl = sens.influence(prepared, level, weights, codes=new["code"], min_indicators=options.min_indicators)
