@@ -111,3 +111,13 @@ def test_downloads_never_rerun_the_page():
              if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "download_button"]
     assert len(calls) == 3
     assert all(any(k.arg == "on_click" and ast.literal_eval(k.value) == "ignore" for k in c.keywords) for c in calls)
+
+
+def test_region_level_shows_the_region_of_the_chosen_departement(page):
+    page.selectbox(key="an_level").set_value("region")
+    page.selectbox(key="an_dep").set_value("2B")
+    apply(page)
+    assert page.dataframe[0].value["code"].tolist() == ["94"]
+    page.selectbox(key="an_level").set_value("departement")
+    apply(page)
+    assert page.dataframe[0].value["code"].tolist() == ["2B"]

@@ -163,3 +163,18 @@ def test_combining_never_hides_a_code_given_twice():
         parse_indicator(read_table(b"code;v\n75105;1\n75106;2\n"), "code", "v", CURRENT)
     with pytest.raises(InputError, match="Regroupement « max » inconnu"):
         parse_indicator(table, "code", "v", CURRENT, combine="max")
+
+
+def test_customs_key_changes_with_id_direction_and_values():
+    from ifn.upload import customs_key
+
+    values = pl.DataFrame({"code": ["01001", "01002"], "value": [1.0, 2.0]})
+    base = CustomIndicator("perso_a", "A", "plus_haut_plus_fragile", 1.0, values)
+    same = CustomIndicator("perso_a", "autre libellé", "plus_haut_plus_fragile", 3.0, values.clone())
+    assert customs_key([base]) == customs_key([same])  # label and weight do not change the scores prepared
+    others = [CustomIndicator("perso_b", "A", "plus_haut_plus_fragile", 1.0, values),
+              CustomIndicator("perso_a", "A", "plus_haut_moins_fragile", 1.0, values),
+              CustomIndicator("perso_a", "A", "plus_haut_plus_fragile", 1.0, values.with_columns(value=pl.lit(9.0)))]
+    keys = {customs_key([base])} | {customs_key([o]) for o in others}
+    assert len(keys) == 4
+    assert customs_key([base, others[0]]) != customs_key([others[0], base]) and customs_key([]) != customs_key([base])
