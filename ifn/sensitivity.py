@@ -6,11 +6,13 @@ sensibilité et indicateurs personnels »):
 - ``spearman``: Pearson correlation of the average ranks (ties share the mean
   rank) of the units scored by both indices;
 - ``class_changes``: units whose map class differs, with the *same* breaks for
-  both indices (computed on the default scores); a unit that gains or loses a
-  score counts as a change (base 100, on another scale: quintiles of each index);
+  both indices (computed on the default scores), among the units scored by
+  both (a unit that gains or loses a score is counted apart, see
+  ``ifn.analysis.score_coverage``; base 100, on another scale: quintiles of each index);
 - ``movers``: rank 1 = most fragile (average ranks, descending IFN) among units
   scored by both; ``evolution`` = default rank − new rank (positive = more
-  fragile than before);
+  fragile than before); tables sorted by the IFN gap ``ecart`` (by the rank
+  change in base 100, whose gap is meaningless);
 - ``influence``: for each weighted indicator k, the mean over units of
   |IFN(all) − IFN(without k)|, the units being those scored both ways; k's
   weight is set to 0, the others keep theirs, the 3-of-5 rule applies as usual.
@@ -77,13 +79,13 @@ def class_changes(default, new, method: str = "equal", k: int = 5, classes: Clas
 
     ``same_breaks=False`` classifies each index with its own breaks (for indices on different
     scales, e.g. base 100 against 1–10: use ``method="quantiles"``). ``total`` counts the units with
-    a score in at least one of the two indices.
+    a score in both indices: a unit that loses or gains a score has no class to compare.
     """
     x, y = as_float_array(default), as_float_array(new)
     classes = classes or classify(x, method, k)
     cx = classes.index(x)
     cy = classes.index(y) if same_breaks else classify(y, method, k).index(y)
-    considered = (cx >= 0) | (cy >= 0)
+    considered = (cx >= 0) & (cy >= 0)
     return ClassChanges(changed=int((considered & (cx != cy)).sum()), total=int(considered.sum()), classes=classes)
 
 
@@ -111,16 +113,19 @@ def compare(default: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def movers(compared: pl.DataFrame, n: int = 10) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(largest risers, largest fallers) of ``compare``'s output, by rank evolution then IFN change.
+def movers(compared: pl.DataFrame, n: int = 10, by: str = "ecart") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(largest risers, largest fallers) of ``compare``'s output, sorted by ``by`` then the other measure.
 
-    Units with no change are left out; ties broken by code.
+    ``by`` is ``"ecart"`` (IFN gap, default) or ``"evolution"`` (rank change, for base 100 where the
+    gap mixes two scales). Units scored by one index only or with no change of ``by`` are left out;
+    ties broken by code.
     """
-    moved = compared.filter(pl.col("evolution").is_not_null() & (pl.col("evolution") != 0))
-    risers = moved.filter(pl.col("evolution") > 0).sort(["evolution", "ecart", "code"],
-                                                        descending=[True, True, False]).head(n)
-    fallers = moved.filter(pl.col("evolution") < 0).sort(["evolution", "ecart", "code"],
-                                                         descending=[False, False, False]).head(n)
+    if by not in ("ecart", "evolution"):
+        raise ValueError(f"unknown sort key {by!r}")
+    then = "evolution" if by == "ecart" else "ecart"
+    moved = compared.filter(pl.col("evolution").is_not_null() & pl.col(by).is_not_null() & (pl.col(by) != 0))
+    risers = moved.filter(pl.col(by) > 0).sort([by, then, "code"], descending=[True, True, False]).head(n)
+    fallers = moved.filter(pl.col(by) < 0).sort([by, then, "code"], descending=[False, False, False]).head(n)
     return risers, fallers
 
 
@@ -213,6 +218,17 @@ def histogram(default, new, edges: np.ndarray | None = None) -> pl.DataFrame:
 SETTINGS_PREFIX = "parametre_"
 
 
+def fr_weight(weight: float) -> str:
+    """A weight in French: « 1 », « 1,5 », « 0,25 » (no trailing zeros, decimal comma)."""
+    text = f"{float(weight):.4f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",").replace("-", "−")
+
+
+def weights_text(weights: Mapping[str, float]) -> str:
+    """« id = poids » pairs for the exports' settings (« fibre = 1, age65 = 0,5 »)."""
+    return ", ".join(f"{k} = {fr_weight(v)}" for k, v in weights.items())
+
+
 def settings_record(options, level: str, territory: str, customs=(), built_at: str = "inconnu") -> dict[str, str]:
     """French description of every setting behind a result (xlsx « Métadonnées » sheet, CSV columns).
 
@@ -231,7 +247,7 @@ def settings_record(options, level: str, territory: str, customs=(), built_at: s
         "methode": options.method,
         "reference_base100": options.reference or ("france" if options.method == "base100" else "—"),
         "imputation": "oui" if options.impute else "non",
-        "poids": ", ".join(f"{k} = {v:g}" for k, v in selection.weights.items()),
+        "poids": weights_text(selection.weights),
         "minimum_indicateurs": str(min(options.min_indicators, len(selection.weights))),
         "indicateurs_personnels": " | ".join(
             f"{c.id} = « {c.label} » ({'plus haut = moins fragile' if c.direction == 'plus_haut_moins_fragile' else 'plus haut = plus fragile'}, "

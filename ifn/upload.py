@@ -8,13 +8,18 @@ point the last one is the decimal mark, the other must group thousands by three,
 codes of Paris, Lyon and Marseille mapped to their commune. An empty cell is a
 missing value (imputed like any other indicator when imputation is on).
 
+Codes of a former commune (merged before 2026, from the aliases of the cache:
+``ifn.cache.load_aliases``) are mapped to their 2026 commune and listed in
+``ParsedIndicator.former`` for a notice.
+
 Refused (``InputError``, French message naming the line and the value): empty
 file, file over ``MAX_BYTES``, not a CSV text file, a row with the wrong number
-of fields, a non-numeric value, a code given twice — including several
-arrondissements of one city, which are refused rather than averaged: the
-cache has no arrondissement populations to weight them, and a plain sum or
-mean is wrong for rates or counts respectively; the user gives one value for
-the commune (75056, 69123, 13055).
+of fields, a non-numeric value, a code given twice. Several rows landing on one
+2026 commune (arrondissements of one city, former communes merged into one) are
+refused by default (``combine="refuse"``): the cache has no populations of
+arrondissements or former communes to weight them, so the user says what the
+values are — counts to add up (``combine="sum"``) or rates to average
+(``combine="mean"``, a plain mean of the given values, stated as unweighted).
 
 Codes matching no commune are not an error: they are returned in
 ``ParsedIndicator.unknown`` (line, code) so that the page can ask the user to
@@ -25,6 +30,7 @@ header included.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
 import math
@@ -57,6 +63,11 @@ ARRONDISSEMENTS: dict[str, str] = {
     **{f"132{i:02d}": "13055" for i in range(1, 17)},
 }
 _CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+ARRONDISSEMENT_NATURE = "arrondissement municipal"
+COMBINES = ("refuse", "sum", "mean")
+COMBINE_LABELS = {"refuse": "Refuser le fichier (une seule valeur par commune)",
+                  "sum": "Additionner les valeurs (effectifs : personnes, lieux, équipements…)",
+                  "mean": "Faire la moyenne simple des valeurs (taux, parts ; moyenne non pondérée)"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,9 @@ class ParsedIndicator:
     ``values``: ``code`` (str, COG commune) and ``value`` (Float64, null = empty cell), known codes only.
     ``unknown``: (line, code) of codes matching no commune (not used).
     ``arrondissements``: (arrondissement code, commune code) mappings applied.
+    ``former``: (former commune code, 2026 commune code) mappings applied.
+    ``combined``: (2026 commune code, number of rows) of communes given by several rows, combined
+    with ``combine``.
     """
 
     values: pl.DataFrame
@@ -83,6 +97,47 @@ class ParsedIndicator:
     arrondissements: tuple[tuple[str, str], ...]
     encoding: str
     separator: str
+    former: tuple[tuple[str, str], ...] = ()
+    combined: tuple[tuple[str, int], ...] = ()
+    combine: str = "refuse"
+
+    def notices(self, shown: int = 10) -> list[str]:
+        """French notices on the codes mapped to a 2026 commune and the rows combined."""
+        out = []
+        if self.arrondissements:
+            out.append(f"{len(self.arrondissements)} code(s) d'arrondissement rattaché(s) à leur commune : "
+                       + _pairs(self.arrondissements, shown) + ".")
+        if self.former:
+            out.append(f"{len(self.former)} code(s) d'avant 2026 rattaché(s) à leur commune de 2026 : "
+                       + _pairs(self.former, shown) + ".")
+        if self.combined:
+            how = "additionnées" if self.combine == "sum" else "moyennées (moyenne simple, non pondérée)"
+            listed = ", ".join(f"{c} ({n} lignes)" for c, n in self.combined[:shown])
+            more = f" et {len(self.combined) - shown} autres" if len(self.combined) > shown else ""
+            out.append(f"Valeurs {how} pour {len(self.combined)} commune(s) données sur plusieurs lignes : "
+                       f"{listed}{more}.")
+        return out
+
+
+def _pairs(pairs, shown: int) -> str:
+    listed = ", ".join(f"{a} → {b}" for a, b in pairs[:shown])
+    return listed + (f" et {len(pairs) - shown} autres" if len(pairs) > shown else "")
+
+
+Aliases = dict[str, tuple[str, str]]
+DEFAULT_ALIASES: Aliases = {a: (c, ARRONDISSEMENT_NATURE) for a, c in ARRONDISSEMENTS.items()}
+
+
+def alias_map(aliases: pl.DataFrame, known_codes: Collection[str]) -> Aliases:
+    """``alias code → (2026 commune code, nature)`` from ``ifn.cache.load_aliases``.
+
+    Codes that are themselves 2026 communes are left out (a current code wins over an alias), and
+    so are alias codes pointing to several 2026 communes (ambiguous: they stay unknown).
+    """
+    known = set(known_codes)
+    rows = aliases.filter(~pl.col("alias_code").is_in(list(known)) & pl.col("code").is_in(list(known)))
+    targets = rows.group_by("alias_code").agg(pl.col("code").unique(), pl.col("nature").first())
+    return {a: (codes[0], nature) for a, codes, nature in targets.iter_rows() if len(codes) == 1}
 
 
 @dataclass(frozen=True)
@@ -258,7 +313,8 @@ def parse_number(raw: str) -> float | None:
 
 
 def parse_indicator(table: Table, code_column: str, value_column: str,
-                    known_codes: Collection[str] | None = None) -> ParsedIndicator:
+                    known_codes: Collection[str] | None = None, aliases: Aliases | None = None,
+                    combine: str = "refuse") -> ParsedIndicator:
     """One value per commune code from ``table``.
 
     Parameters
@@ -266,21 +322,28 @@ def parse_indicator(table: Table, code_column: str, value_column: str,
     table : from ``read_table``.
     code_column, value_column : header names of the commune code and of the value.
     known_codes : the COG commune codes; codes outside are returned in ``unknown``.
+    aliases : ``alias_map`` of the cache (default: the 45 arrondissements of Paris, Lyon, Marseille).
+    combine : rows landing on one commune: ``refuse`` (InputError), ``sum`` or ``mean`` (plain mean of
+        the non-empty values; empty when all are empty).
 
     Raises
     ------
     InputError
-        Unknown column, non-numeric value, duplicated code (after arrondissement mapping).
+        Unknown column, non-numeric value, duplicated code (after mapping, with ``combine="refuse"``).
     """
     for column in (code_column, value_column):
         if column not in table.header:
             raise InputError(f"La colonne « {column} » n'existe pas : colonnes du fichier : {', '.join(table.header)}.")
     if code_column == value_column:
         raise InputError("Choisissez deux colonnes différentes pour le code commune et pour la valeur.")
+    if combine not in COMBINES:
+        raise InputError(f"Regroupement « {combine} » inconnu : attendu {', '.join(COMBINES)}.")
+    aliases = DEFAULT_ALIASES if aliases is None else aliases
     ci, vi = table.header.index(code_column), table.header.index(value_column)
     known = set(known_codes) if known_codes is not None else None
     seen: dict[str, tuple[int, str]] = {}
-    codes, values, unknown, mapped = [], [], [], []
+    groups: dict[str, list[float | None]] = {}
+    unknown, arrondissements, former = [], [], []
     for line, fields in table.rows:
         raw_code = fields[ci]
         code = normalise_code(raw_code)
@@ -299,30 +362,46 @@ def parse_indicator(table: Table, code_column: str, value_column: str,
         except ValueError:
             raise InputError(f"Ligne {line} : la valeur « {fields[vi]} » (colonne « {value_column} », code "
                              f"{raw_code}) n'est pas un nombre.") from None
-        commune = ARRONDISSEMENTS.get(code, code)
+        is_current = known is not None and code in known
+        commune, nature = (code, None) if is_current or code not in aliases else aliases[code]
         if commune in seen:
             first_line, first_raw = seen[commune]
-            if commune != code or normalise_code(first_raw) != commune:
-                raise InputError(
-                    f"Lignes {first_line} et {line} : « {first_raw} » et « {raw_code} » désignent la même commune "
-                    f"{commune} (arrondissements de Paris, Lyon ou Marseille) ; donnez une seule valeur pour la "
-                    f"commune {commune}, les arrondissements ne sont pas additionnés ni moyennés.")
-            raise InputError(f"Lignes {first_line} et {line} : le code commune « {commune} » apparaît deux fois.")
-        seen[commune] = (line, raw_code)
+            if combine == "refuse":
+                if commune != code or normalise_code(first_raw) != commune:
+                    raise InputError(
+                        f"Lignes {first_line} et {line} : « {first_raw} » et « {raw_code} » désignent la même "
+                        f"commune {commune} (arrondissements de Paris, Lyon ou Marseille, ou anciennes communes "
+                        "fusionnées) ; choisissez d'additionner ou de moyenner ces valeurs (« Plusieurs lignes "
+                        f"pour une même commune »), ou donnez une seule valeur pour la commune {commune}.")
+                raise InputError(f"Lignes {first_line} et {line} : le code commune « {commune} » apparaît deux fois.")
+            if commune == code and normalise_code(first_raw) == commune:
+                raise InputError(f"Lignes {first_line} et {line} : le code commune « {commune} » apparaît deux fois.")
+        else:
+            seen[commune] = (line, raw_code)
         if known is not None and (commune not in known or not _CODE.match(commune)):
             unknown.append((line, raw_code))
             continue
         if commune != code:
-            mapped.append((code, commune))
+            (arrondissements if nature == ARRONDISSEMENT_NATURE else former).append((code, commune))
+        groups.setdefault(commune, []).append(value)
+    codes, values, combined = [], [], []
+    for commune, given in groups.items():
         codes.append(commune)
-        values.append(value)
+        present = [v for v in given if v is not None]
+        if len(given) > 1:
+            combined.append((commune, len(given)))
+            values.append(None if not present else (math.fsum(present) if combine == "sum"
+                                                    else math.fsum(present) / len(present)))
+        else:
+            values.append(given[0])
     frame = pl.DataFrame({"code": codes, "value": values}, schema={"code": pl.String, "value": pl.Float64})
     if frame.height == 0 and unknown:
         listed = ", ".join(c for _, c in unknown[:10])
         raise InputError(f"Aucun code du fichier ne correspond à une commune (COG 2026) : {listed}"
                          f"{' …' if len(unknown) > 10 else ''}.")
-    return ParsedIndicator(values=frame, unknown=tuple(unknown), arrondissements=tuple(mapped),
-                           encoding=table.encoding, separator=table.separator)
+    return ParsedIndicator(values=frame, unknown=tuple(unknown), arrondissements=tuple(arrondissements),
+                           encoding=table.encoding, separator=table.separator, former=tuple(former),
+                           combined=tuple(combined), combine=combine)
 
 
 def parse_upload(data: bytes, known_codes: Collection[str] | None = None, code_column: str | None = None,
@@ -368,3 +447,12 @@ def extra_frame(indicators: Sequence[CustomIndicator]) -> pl.DataFrame | None:
         column = ind.values.select("code", oriented(ind.values["value"], ind.direction).alias(ind.id))
         frame = column if frame is None else frame.join(column, on="code", how="full", coalesce=True)
     return frame.sort("code")
+
+
+def customs_key(indicators: Sequence[CustomIndicator]) -> str:
+    """Digest identifying custom indicators for a cache key: ids, directions and values, in order."""
+    digest = hashlib.sha256()
+    for ind in indicators:
+        digest.update(f"{ind.id}|{ind.direction}|".encode())
+        digest.update(ind.values.hash_rows().to_numpy().tobytes())
+    return digest.hexdigest()

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import streamlit as st
 
-from ifn import export
+from ifn import analysis, export
 from ifn import sensitivity as sens
 from ifn.catalogue import load_catalogue
 from ifn.classify import classify, fr_number
@@ -20,8 +20,8 @@ from ifn.normalise import METHODS
 from ifn.presets import dump_preset, read_preset
 from ifn.score import SCORE_LEVELS, ScoreOptions
 from ifn.text import plain
-from ifn.upload import (DIRECTION_LABELS, DIRECTIONS, MAX_BYTES, CustomIndicator, guess_columns, indicator_id,
-                        parse_indicator, read_table)
+from ifn.upload import (COMBINE_LABELS, COMBINES, DIRECTION_LABELS, DIRECTIONS, MAX_BYTES, CustomIndicator,
+                        guess_columns, indicator_id, parse_indicator, read_table)
 from ui import analyse_cache, data
 from ui.navigation import require_app
 
@@ -32,7 +32,9 @@ METHOD_LABELS = {"rank": "Rang centile (défaut)", "decile": "Déciles", "minmax
 LEVEL_LABELS = {"commune": "Communes", "epci": "EPCI", "departement": "Départements", "region": "Régions"}
 REFERENCE_LABELS = {"france": "France entière", "reg": "Région (de chaque unité ou code ci-dessous)",
                     "dep": "Département (de chaque unité ou code ci-dessous)"}
-ALL = "__france__"
+ALL = analysis.ALL_TERRITORIES
+WRAPPED_ROW = 68  # px: Streamlit's grid wraps text only in rows taller than 4rem (64 px)
+MAX_UPLOAD_MB = MAX_BYTES // (1024 * 1024)  # = server.maxUploadSize of .streamlit/config.toml (tests check it)
 MAX_UNKNOWN_SHOWN = 20
 
 state = st.session_state
@@ -76,11 +78,11 @@ def apply_preset(options: ScoreOptions) -> None:
     state["an_variant"] = options.variant
     for id in list(catalogue_ids()) + [c.id for c in customs]:
         state[weight_key(id)] = float((options.weights or {}).get(id, 0.0))
-    kind, _, code = (options.reference or "france").partition(":")
-    state["an_ref_kind"], state["an_ref_code"] = kind, code
+    state["an_ref_kind"], state["an_ref_code"] = analysis.split_reference(options.reference)
     state["an_method"] = options.method
     state["an_impute"] = options.impute
-    state["an_min"] = options.min_indicators
+    # the widget's bound: a territory cannot have more indicators than there are (the index caps it anyway)
+    state["an_min"] = min(options.min_indicators, len(catalogue_ids()) + len(customs))
 
 
 # --- Presets and custom indicators (before the form: they set its widgets) -------------------
@@ -105,10 +107,15 @@ with left.expander("Préréglage : charger un fichier de poids (TOML)"):
             st.error(plain(exc))
 
 with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
-    st.caption("Une colonne code commune (INSEE) et une colonne valeur ; séparateur « ; », « , » ou tabulation ; "
-               "UTF-8 ou Latin-1 ; virgule ou point décimal ; 20 Mo au plus. Les codes d'arrondissement de Paris, "
-               "Lyon et Marseille sont rattachés à leur commune. L'indicateur reste dans votre session.")
-    upload = st.file_uploader("Fichier CSV", type=["csv", "txt", "tsv"], key="an_upload", max_upload_size=25)
+    st.caption(f"Une colonne code commune (INSEE) et une colonne valeur ; séparateur « ; », « , » ou tabulation ; "
+               f"UTF-8 ou Latin-1 ; virgule ou point décimal ; {MAX_UPLOAD_MB} Mo au plus. Les codes d'arrondissement "
+               "de Paris, Lyon et Marseille et les codes de communes d'avant 2026 (fusionnées depuis) sont rattachés "
+               "à leur commune de 2026 ; si plusieurs lignes tombent sur la même commune, dites s'il faut les "
+               "additionner ou en faire la moyenne. L'indicateur reste dans votre session.")
+    # Same limit as server.maxUploadSize: Streamlit refuses a larger file in the browser before sending it
+    # (no HTTP 413); read_table checks the size again in French for any file that reaches the server.
+    upload = st.file_uploader("Fichier CSV", type=["csv", "txt", "tsv"], key="an_upload",
+                              max_upload_size=MAX_UPLOAD_MB, help=f"{MAX_UPLOAD_MB} Mo au plus.")
     table = None
     if upload is not None:
         try:
@@ -123,6 +130,8 @@ with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
             value_col = c2.selectbox("Colonne de la valeur", table.header, index=table.header.index(value_guess))
             label = st.text_input("Nom de l'indicateur", value=Path(upload.name).stem)
             direction = st.radio("Sens", DIRECTIONS, format_func=DIRECTION_LABELS.get)
+            combine = st.radio("Plusieurs lignes pour une même commune (arrondissements, communes fusionnées)",
+                               COMBINES, format_func=COMBINE_LABELS.get, key="an_combine")
             weight = st.number_input("Poids dans l'indice", min_value=0.0, value=1.0, step=0.5)
             accept = st.checkbox("Utiliser le fichier même si certains codes ne correspondent à aucune commune")
             add = st.form_submit_button("Ajouter l'indicateur")
@@ -132,7 +141,8 @@ with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
                     raise InputError("Donnez un nom à l'indicateur.")
                 if any(c.label == label.strip() for c in customs):
                     raise InputError(f"Un indicateur personnel s'appelle déjà « {label.strip()} » : changez le nom.")
-                parsed = parse_indicator(table, code_col, value_col, analyse_cache.known_codes(fp))
+                parsed = parse_indicator(table, code_col, value_col, analyse_cache.known_codes(fp),
+                                         analyse_cache.code_aliases(fp), combine)
                 if parsed.unknown and not accept:
                     shown = ", ".join(f"{plain(code)} (ligne {line})" for line, code in parsed.unknown[:MAX_UNKNOWN_SHOWN])
                     more = f" et {len(parsed.unknown) - MAX_UNKNOWN_SHOWN} autres" if len(parsed.unknown) > MAX_UNKNOWN_SHOWN else ""
@@ -148,6 +158,8 @@ with right.expander("Ajouter votre propre indicateur (CSV)", expanded=False):
                     state[weight_key(new.id)] = float(weight)
                     note = f" ({len(parsed.unknown)} code(s) inconnu(s) ignoré(s))" if parsed.unknown else ""
                     st.success(f"Indicateur « {plain(new.label)} » ajouté : {parsed.values.height} communes{note}.")
+                    for notice in parsed.notices():
+                        st.info(plain(notice))
             except IFNError as exc:
                 st.error(plain(exc))
     for ind in customs:
@@ -179,7 +191,9 @@ with st.form("an_settings"):
     c2.selectbox("Référence (base 100)", list(REFERENCE_LABELS), format_func=REFERENCE_LABELS.get, key="an_ref_kind")
     c3.text_input("Code de la région ou du département de référence (facultatif)", key="an_ref_code")
     c1.checkbox("Imputer les valeurs manquantes", key="an_impute")
-    c2.number_input("Nombre minimal d'indicateurs", min_value=1, max_value=20, step=1, key="an_min")
+    c2.number_input("Nombre minimal d'indicateurs", min_value=1, max_value=len(variant.all_ids) + len(customs), step=1,
+                    key="an_min", help="Un territoire n'a un score que s'il a une valeur pour au moins ce nombre "
+                                       "d'indicateurs pondérés (ramené au nombre d'indicateurs pondérés s'il le dépasse).")
     st.markdown("**Poids des indicateurs** (0 = exclu de l'indice)")
     groups = [("Axe 1 — indice", variant.indicators), ("Axe 2 — contexte", variant.context),
               ("Vos indicateurs", tuple(c.id for c in customs))]
@@ -189,25 +203,19 @@ with st.form("an_settings"):
         st.caption(title)
         cols = st.columns(min(len(ids), 4))
         for n, id in enumerate(ids):
-            cols[n % len(cols)].number_input(plain(labels[id]), min_value=0.0, step=0.5, key=weight_key(id))
+            cols[n % len(cols)].number_input(plain(labels[id]), min_value=0.0, step=0.5, key=weight_key(id),
+                                             format="%g")
     st.form_submit_button("Appliquer", type="primary")
 
 # --- Computation (ifn) ---------------------------------------------------------------------------
-kind, code = state["an_ref_kind"], state["an_ref_code"].strip()
-reference = None if state["an_method"] != "base100" else (f"{kind}:{code}" if code and kind != "france" else kind)
+reference = analysis.reference_setting(state["an_method"], state["an_ref_kind"], state["an_ref_code"])
 weights = {i: float(state[weight_key(i)]) for i in (*variant.all_ids, *(c.id for c in customs))}
 options = ScoreOptions(variant=variant.id, weights=weights, method=state["an_method"], reference=reference,
                        impute=state["an_impute"], min_indicators=int(state["an_min"]))
 
 
 def in_territory(frame: pl.DataFrame) -> pl.DataFrame:
-    if territory == ALL:
-        return frame
-    if level in ("commune", "epci"):
-        return frame.filter(pl.col("dep") == territory)
-    if level == "departement":
-        return frame.filter(pl.col("code") == territory)
-    return frame.filter(pl.col("code") == dep_region[territory])
+    return analysis.in_territory(frame, level, territory, dep_region)
 
 
 try:
@@ -223,28 +231,40 @@ custom_columns = [f"raw_{c.id}" for c in customs if f"raw_{c.id}" in new.columns
 ranking = compared.join(new.select("code", *custom_columns), on="code", how="left", maintain_order="left")
 place = "France entière" if territory == ALL else f"{territory} — {dep_names[territory]}"
 st.subheader(f"Résultat : {LEVEL_LABELS[level]}, {plain(place)}")
-if options.method == "base100":
+base100 = analysis.on_other_scale(options.method)
+if base100:
     st.info("Base 100 : 100 = niveau du territoire de référence ; l'échelle n'est pas bornée à 1–10.")
+minimum = analysis.minimum_applied(options.min_indicators, weights)
+if minimum.notice:
+    st.info(minimum.notice)
 
 # --- Sensitivity ---------------------------------------------------------------------------------
 rho = sens.spearman(compared["ifn_defaut"], compared["ifn"])
-base100 = options.method == "base100"
-changes = sens.class_changes(compared["ifn_defaut"], compared["ifn"], method="quantiles" if base100 else "equal",
+changes = sens.class_changes(compared["ifn_defaut"], compared["ifn"], method=analysis.class_method(options.method),
                              same_breaks=not base100)
+coverage = analysis.score_coverage(compared, new)
 m1, m2, m3 = st.columns(3)
 m1.metric("Corrélation de rang avec l'IFN par défaut (Spearman)", "—" if np.isnan(rho) else fr_number(rho, 3))
-m2.metric("Unités qui changent de classe", f"{changes.changed} sur {changes.total}")
+m2.metric("Unités qui changent de classe", f"{changes.changed} sur {changes.total}",
+          help="Parmi les unités qui ont un score avec l'IFN par défaut et avec vos réglages.")
 m3.metric("Part des unités qui changent de classe", f"{fr_number(100 * changes.share, 1)} %")
+if coverage.notice():
+    st.warning(plain(coverage.notice()))
 
+# Short headers and narrow number columns: the name, the new IFN, the gap and the rank fit without a
+# sideways scroll in the half-width column (the name column is the one that wraps or shrinks).
 table_config = {
-    "code": st.column_config.TextColumn("Code"), "nom": st.column_config.TextColumn("Nom"),
-    "population": st.column_config.NumberColumn("Population", format="localized"),
-    "ifn_defaut": st.column_config.NumberColumn("IFN par défaut", format="%.2f"),
-    "ifn": st.column_config.NumberColumn("IFN (vos réglages)", format="%.2f"),
-    "ecart": st.column_config.NumberColumn("Écart", format="%+.2f"),
-    "rang_defaut": st.column_config.NumberColumn("Rang par défaut", format="%.1f"),
-    "rang": st.column_config.NumberColumn("Rang", format="%.1f"),
-    "evolution": st.column_config.NumberColumn("Évolution du rang", format="%+.1f"),
+    "code": st.column_config.TextColumn("Code", width="small"), "nom": st.column_config.TextColumn("Nom", width="medium", pinned=True),
+    "population": st.column_config.NumberColumn("Pop.", format="localized", width="small"),
+    "ifn_defaut": st.column_config.NumberColumn("IFN déf.", format="%.2f", width="small",
+                                                help="IFN par défaut"),
+    "ifn": st.column_config.NumberColumn("IFN", format="%.2f", width="small", help="IFN avec vos réglages"),
+    "ecart": st.column_config.NumberColumn("Écart", format="%+.2f", width="small",
+                                           help="IFN avec vos réglages − IFN par défaut"),
+    "rang_defaut": st.column_config.NumberColumn("Rang déf.", format="%.1f", width="small", help="Rang par défaut"),
+    "rang": st.column_config.NumberColumn("Rang", format="%.1f", width="small", help="Rang avec vos réglages"),
+    "evolution": st.column_config.NumberColumn("Évol.", format="%+.1f", width="small",
+                                               help="Évolution du rang (positive = plus fragile qu'avant)"),
 }
 col_rank, col_map = st.columns(2)
 with col_rank:
@@ -252,7 +272,9 @@ with col_rank:
     custom_config = {f"raw_{c.id}": st.column_config.NumberColumn(
         f"{c.label} ({'valeur retournée' if c.direction == 'plus_haut_moins_fragile' else 'valeur'})", format="%.2f")
         for c in customs}
-    st.dataframe(ranking, column_config=table_config | custom_config, hide_index=True, height=540)
+    # Rows taller than 4rem let long names wrap at a space instead of being cut mid-word (« CA du C… »).
+    st.dataframe(ranking, column_config=table_config | custom_config, hide_index=True, height=540, row_height=WRAPPED_ROW,
+                 column_order=analysis.ranking_order(ranking.columns, options.method), placeholder="—")
 
 with col_map:
     st.markdown("**Carte des nouveaux scores**")
@@ -268,28 +290,33 @@ with col_map:
 
 tab_hist, tab_sens = st.tabs(["Histogramme des scores", "Sensibilité"])
 with tab_hist:
-    values = compared["ifn"].drop_nulls()
-    edges = None
-    if options.method == "base100" and values.len():
-        edges = np.linspace(float(min(values.min(), compared["ifn_defaut"].min() or 1)), float(values.max()), 19)
-    hist = sens.histogram(compared["ifn_defaut"], compared["ifn"], edges).rename(
-        {"defaut": "IFN par défaut", "nouveau": "Vos réglages"})
-    st.bar_chart(hist, x="classe", y=["IFN par défaut", "Vos réglages"], stack=False, sort=False,
-                 x_label="Score", y_label="Nombre d'unités")
+    hist = analysis.histogram_view(options.method, compared["ifn_defaut"], compared["ifn"])
+    if hist.caption:
+        st.caption(hist.caption)
+    if hist.table.height:
+        st.bar_chart(hist.table, x="classe", y=list(hist.series), stack=False, sort=False,
+                     x_label="Score (base 100)" if base100 else "Score", y_label="Nombre d'unités")
 
 with tab_sens:
-    risers, fallers = sens.movers(compared, 10)
+    by = analysis.movers_key(options.method)
+    risers, fallers = sens.movers(compared, 10, by=by)
+    order = ["nom", by, "ifn", "ifn_defaut", "evolution" if by == "ecart" else "rang", "code"]
+    movers_config = table_config | {"nom": st.column_config.TextColumn("Nom", width="medium", pinned=True)}
+    sorted_by = "l'écart d'IFN" if by == "ecart" else "l'évolution du rang (base 100)"
     a, b = st.columns(2)
-    a.markdown("**Plus fortes hausses** (plus fragiles qu'avec l'IFN par défaut)")
-    a.dataframe(risers, column_config=table_config, hide_index=True)
-    b.markdown("**Plus fortes baisses**")
-    b.dataframe(fallers, column_config=table_config, hide_index=True)
+    a.markdown(f"**Plus fortes hausses** (plus fragiles qu'avec l'IFN par défaut ; triées par {sorted_by})")
+    a.dataframe(risers, column_config=movers_config, hide_index=True, column_order=order, row_height=WRAPPED_ROW,
+                placeholder="—")
+    b.markdown(f"**Plus fortes baisses** (triées par {sorted_by})")
+    b.dataframe(fallers, column_config=movers_config, hide_index=True, column_order=order, row_height=WRAPPED_ROW,
+                placeholder="—")
     st.markdown("**Influence de chaque indicateur** : écart moyen de l'IFN quand on le retire (les autres "
                 "poids inchangés).")
     infl = sens.influence(prepared, level, weights, codes=new["code"], min_indicators=options.min_indicators)
     st.dataframe(
-        infl.with_columns(pl.col("indicateur").replace(labels).alias("libelle")),
-        column_config={"indicateur": "Id", "libelle": "Indicateur", "poids": st.column_config.NumberColumn("Poids"),
+        infl.with_columns(pl.col("indicateur").replace(labels).alias("libelle"),
+                          pl.col("poids").map_elements(sens.fr_weight, return_dtype=pl.String)),
+        column_config={"indicateur": "Id", "libelle": "Indicateur", "poids": st.column_config.TextColumn("Poids"),
                        "influence": st.column_config.NumberColumn("Écart moyen", format="%.3f"),
                        "influence_max": st.column_config.NumberColumn("Écart maximal", format="%.3f"),
                        "unites": st.column_config.NumberColumn("Unités comparées")},
@@ -303,13 +330,16 @@ result = new.join(compared.select("code", "ifn_defaut", "rang_defaut", "rang", "
                   maintain_order="left")
 d1, d2, d3 = st.columns(3)
 d1.download_button("Préréglage (TOML)", dump_preset(options, custom_ids, customs), "ifn_reglages.toml",
-                   mime="application/toml", key="an_dl_preset")
+                   mime="application/toml", key="an_dl_preset", on_click="ignore")
+# on_click="ignore": a download must not rerun the page; a rerun re-registers the deferred files under
+# new ids while the browser may still hold the old ones (« Deferred file … not found » on the next click).
 d2.download_button("Résultats (CSV)", lambda: export.to_csv_bytes(sens.with_settings(result, record)),
-                   f"ifn_{level}_analyse.csv", mime="text/csv", key="an_dl_csv")
+                   f"ifn_{level}_analyse.csv", mime="text/csv", key="an_dl_csv", on_click="ignore")
 d3.download_button("Résultats (Excel)",
                    lambda: export.to_xlsx_bytes(result, sheet=f"IFN {level}", metadata=record),
                    f"ifn_{level}_analyse.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="an_dl_xlsx")
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="an_dl_xlsx",
+                   on_click="ignore")
 st.caption("Le préréglage redonne les mêmes scores avec `python -m ifn score --weights FICHIER.toml`. "
            "Le CSV porte tous les réglages dans les colonnes « parametre_… », l'Excel dans sa feuille "
            "« Métadonnées ».")

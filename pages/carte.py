@@ -11,7 +11,8 @@ from ifn import urlstate
 from ifn.classify import METHOD_LABELS, METHODS
 from ifn.errors import IFNError
 from ifn.export import to_csv_bytes, to_xlsx_bytes
-from ifn.mapview import DROM, LEVEL_LABELS, METROPOLE, clicked_code, feature_bounds, standalone_html
+from ifn.framing import FRAME_LABELS, METROPOLE_FRAME, frame_department, map_frame
+from ifn.mapview import LEVEL_LABELS, clicked_code, standalone_html
 from ifn.search import search
 from ifn.territory import LEVEL_LABELS as UNIT_LABELS
 from ifn.territory import card, compare_table, fmt_value
@@ -23,7 +24,7 @@ require_app()
 
 STATE = "carte_state"
 COMPARE = "carte_compare"
-FRAMES = {"metropole": "France métropolitaine", **{code: name for code, (name, _) in DROM.items()}}
+FRAMES = FRAME_LABELS
 
 st.title("Carte de la fragilité numérique")
 if not data.ensure_data():
@@ -70,9 +71,9 @@ def _on_method() -> None:
 
 
 def _on_frame() -> None:
-    frame = st.session_state["carte_frame"]
-    if frame != "metropole" and _state().map_level == "commune":
-        _set_state(urlstate.select(_state(), "departement", frame))
+    dep = frame_department(_state().map_level, st.session_state["carte_frame"])
+    if dep is not None:
+        _set_state(urlstate.select(_state(), "departement", dep))
 
 
 def _on_search() -> None:
@@ -218,14 +219,8 @@ def explorer() -> None:
     _search_box()
     area = urlstate.view_area(state, _commune_dep(tables, state))
     view = carte_cache.view(state.variant, state.map_level, area, state.method)
-    frame_key = st.session_state.get("carte_frame", "metropole")
-    frame = None
-    if state.map_level != "commune" and frame_key in DROM:
-        frame = DROM[frame_key][1]
-    elif state.map_level != "commune":
-        frame = METROPOLE
-    elif state.level == "commune" and state.code:
-        frame = feature_bounds(view.geojson, state.code)
+    frame = map_frame(state.map_level, st.session_state.get("carte_frame", METROPOLE_FRAME), state.level, state.code,
+                      view.geojson)
     selected = state.code if state.level == state.map_level else None
     fmap = carte_cache.folium_map(state.variant, state.map_level, area, state.method, frame, selected)
     where = f" — {plain(area[1])}" if area else ""

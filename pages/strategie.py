@@ -82,12 +82,13 @@ def _write(slot: str, action, reset: dict) -> None:
 
 def _record(indicator_id: str, author: str | None, quantitative: bool) -> None:
     ss = st.session_state
-    correction = ss.get("st_corrects")
+    # The chosen label is looked up in the choices drawn with the form (never parsed back into an id).
+    correction = ss.get("st_correction_ids", {}).get(ss.get("st_corrects"))
     _write("mesure", lambda: editing.record_measurement(
         open_repository(), strategy, indicator_id, ss.get("st_value" if quantitative else "st_answer", ""),
         ss.get("st_date"), author=author, source=ss.get("st_source", ""), comment=ss.get("st_comment", ""),
         text=ss.get("st_text") or None, confirmed=bool(ss.get("st_confirm")),
-        supersedes=None if correction in (None, "—") else int(str(correction).split()[1])), MEASURE_FIELDS)
+        supersedes=correction), MEASURE_FIELDS)
 
 
 def _target(indicator_id: str, author: str | None, quantitative: bool) -> None:
@@ -217,11 +218,11 @@ else:  # also when the base did not answer: what is typed stays in the form unti
             st.text_input("Source (document, outil…)", key="st_source", max_chars=editing.MAX_TEXT)
             st.text_input("Texte (facultatif)", key="st_text", max_chars=editing.MAX_TEXT)
             st.text_area("Commentaire", key="st_comment", max_chars=editing.MAX_TEXT)
-            options = ["—"] + [f"n° {e.id} ({report.show_value(e.value_num if indicator.quantitative else e.value_bool, indicator.quantitative, indicator.unit)}"
-                               f", {e.observed_on})" for e in own if e.kind == "mesure"]
-            if st.session_state.get("st_corrects") not in options:
-                st.session_state["st_corrects"] = "—"
-            st.selectbox("Corrige l'entrée", options, key="st_corrects")
+            choices = editing.correction_choices(own, indicator)
+            st.session_state["st_correction_ids"] = choices
+            if st.session_state.get("st_corrects") not in choices:
+                st.session_state["st_corrects"] = editing.NO_CORRECTION
+            st.selectbox("Corrige l'entrée", list(choices), key="st_corrects")
             if st.session_state.get("st_confirm_asked"):
                 st.checkbox("Je confirme cette valeur", key="st_confirm")
             st.form_submit_button("Enregistrer la mesure", key="st_save_measure", on_click=_record,

@@ -28,9 +28,10 @@ def test_spearman_exact():
 
 def test_class_changes_same_breaks():
     # equal breaks 2.8, 4.6, 6.4, 8.2, 10: default classes 0,1,2,-,4 ; new 0,2,2,1,-
+    # only the first three are scored by both: the 4th gains a score, the 5th loses it (counted apart)
     changes = class_changes([1, 3, 5, None, 9.9, None], [2, 5, 5, 4, None, None])
-    assert (changes.changed, changes.total) == (3, 5)
-    assert changes.share == pytest.approx(0.6)
+    assert (changes.changed, changes.total) == (1, 3)
+    assert changes.share == pytest.approx(1 / 3)
     assert changes.classes.breaks == pytest.approx((2.8, 4.6, 6.4, 8.2, 10.0))
     # other scale (base 100): quintiles of each index; same order → no change
     other = class_changes([1, 2, 3, 4, 5], [100, 200, 300, 400, 500], "quantiles", same_breaks=False)
@@ -50,6 +51,19 @@ def test_compare_and_movers():
     assert out["ecart"].to_list() == [-6, 0, 0, 6, None]
     risers, fallers = movers(out)
     assert risers["code"].to_list() == ["d"] and fallers["code"].to_list() == ["a"]
+
+
+def test_movers_sorted_by_gap_not_by_rank():
+    # f rises by 3 ranks with a gap of +0.5, g by 1 rank with a gap of +2: by gap g comes first
+    compared = pl.DataFrame({"code": ["f", "g", "h", "i"], "ecart": [0.5, 2.0, -1.0, -0.2],
+                             "evolution": [3.0, 1.0, -1.0, -3.0]})
+    risers, fallers = movers(compared)
+    assert risers["code"].to_list() == ["g", "f"] and fallers["code"].to_list() == ["h", "i"]
+    risers, fallers = movers(compared, by="evolution")
+    assert risers["code"].to_list() == ["f", "g"] and fallers["code"].to_list() == ["i", "h"]
+    assert movers(compared, 1)[0]["code"].to_list() == ["g"]
+    with pytest.raises(ValueError):
+        movers(compared, by="rang")
 
 
 def test_influence_leave_one_out():

@@ -4,8 +4,8 @@ import polars as pl
 import pytest
 
 from ifn.errors import InputError
-from ifn.upload import (CustomIndicator, extra_frame, guess_columns, indicator_id, normalise_code, parse_number,
-                        parse_upload, read_table)
+from ifn.upload import (CustomIndicator, alias_map, extra_frame, guess_columns, indicator_id, normalise_code,
+                        parse_indicator, parse_number, parse_upload, read_table)
 
 KNOWN = {"01001", "01002", "2A004", "75056", "69123", "13055"}
 
@@ -110,3 +110,71 @@ def test_extra_frame_orientation():
                                 {"code": "01002", "perso_a": 3.0, "perso_b": 40.0},
                                 {"code": "2A004", "perso_a": None, "perso_b": 10.0}]
     assert extra_frame([]) is None
+
+
+# --- Former codes and rows combined onto one 2026 commune ----------------------------------------
+
+# Rows of the cache's aliases (ifn.cache.load_aliases) as built from the COG 2026: Courcouronnes
+# merged into Évry-Courcouronnes (91228) on 2019-01-01, Paris 5e, and an alias code that is also
+# a current commune (01004, « ancien nom » of itself: the current code wins).
+ALIASES = pl.DataFrame({
+    "alias_code": ["91182", "75105", "75106", "01004", "99001", "99001"],
+    "alias_nom": ["Courcouronnes", "Paris 5e Arrondissement", "Paris 6e Arrondissement", "Ambérieu", "X", "X"],
+    "code": ["91228", "75056", "75056", "01004", "01001", "01002"],
+    "nature": ["ancienne commune", "arrondissement municipal", "arrondissement municipal", "ancien nom",
+               "ancienne commune", "ancienne commune"],
+    "date": ["2019-01-01", "", "", "1955-03-31", "", ""]})
+CURRENT = KNOWN | {"91228", "01004"}
+
+
+def test_alias_map_keeps_unambiguous_former_codes():
+    aliases = alias_map(ALIASES, CURRENT)
+    assert aliases == {"91182": ("91228", "ancienne commune"), "75105": ("75056", "arrondissement municipal"),
+                       "75106": ("75056", "arrondissement municipal")}
+
+
+def test_former_code_attached_with_a_notice():
+    table = read_table(b"code;v\n91182;4,5\n01001;1\n99001;3\n")
+    parsed = parse_indicator(table, "code", "v", CURRENT, alias_map(ALIASES, CURRENT))
+    assert values(parsed) == {"91228": 4.5, "01001": 1.0}
+    assert parsed.former == (("91182", "91228"),) and parsed.unknown == ((4, "99001"),)
+    assert parsed.notices() == ["1 code(s) d'avant 2026 rattaché(s) à leur commune de 2026 : 91182 → 91228."]
+
+
+@pytest.mark.parametrize("combine, expected", [("sum", 30.0), ("mean", 15.0)])
+def test_arrondissements_of_one_city_combined(combine, expected):
+    table = read_table(b"code;v\n75105;10\n75106;20\n01001;1\n75107;\n")
+    parsed = parse_indicator(table, "code", "v", CURRENT, combine=combine)
+    assert values(parsed) == {"75056": expected, "01001": 1.0}
+    assert parsed.combined == (("75056", 3),)
+    assert parsed.arrondissements == (("75105", "75056"), ("75106", "75056"), ("75107", "75056"))
+    notices = parsed.notices()
+    assert notices[0].startswith("3 code(s) d'arrondissement rattaché(s) à leur commune : 75105 → 75056")
+    assert notices[1] == ("Valeurs " + ("additionnées" if combine == "sum" else "moyennées (moyenne simple, non "
+                                        "pondérée)") + " pour 1 commune(s) données sur plusieurs lignes : 75056 (3 lignes).")
+
+
+def test_combining_never_hides_a_code_given_twice():
+    table = read_table(b"code;v\n01001;1\n01001;2\n")
+    for combine in ("refuse", "sum", "mean"):
+        with pytest.raises(InputError, match="le code commune « 01001 » apparaît deux fois"):
+            parse_indicator(table, "code", "v", CURRENT, combine=combine)
+    with pytest.raises(InputError, match="choisissez d'additionner ou de moyenner"):
+        parse_indicator(read_table(b"code;v\n75105;1\n75106;2\n"), "code", "v", CURRENT)
+    with pytest.raises(InputError, match="Regroupement « max » inconnu"):
+        parse_indicator(table, "code", "v", CURRENT, combine="max")
+
+
+def test_customs_key_changes_with_id_direction_and_values():
+    from ifn.upload import customs_key
+
+    values = pl.DataFrame({"code": ["01001", "01002"], "value": [1.0, 2.0]})
+    base = CustomIndicator("perso_a", "A", "plus_haut_plus_fragile", 1.0, values)
+    same = CustomIndicator("perso_a", "autre libellé", "plus_haut_plus_fragile", 3.0, values.clone())
+    assert customs_key([base]) == customs_key([same])  # label and weight do not change the scores prepared
+    others = [CustomIndicator("perso_b", "A", "plus_haut_plus_fragile", 1.0, values),
+              CustomIndicator("perso_a", "A", "plus_haut_moins_fragile", 1.0, values),
+              CustomIndicator("perso_a", "A", "plus_haut_plus_fragile", 1.0, values.with_columns(value=pl.lit(9.0)))]
+    keys = {customs_key([base])} | {customs_key([o]) for o in others}
+    assert len(keys) == 4
+    assert customs_key([base, others[0]]) != customs_key([others[0], base]) and customs_key([]) != customs_key([base])

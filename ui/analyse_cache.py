@@ -10,24 +10,14 @@ weights only recombines the scores of one level (``ifn.sensitivity.level_ifn``).
 
 from __future__ import annotations
 
-import hashlib
-
 import polars as pl
 import streamlit as st
 
+from ifn.memo import remember
 from ifn.score import PreparedLevels, ScoreOptions
 from ifn.sensitivity import prepare_level
-from ifn.upload import CustomIndicator, extra_frame
+from ifn.upload import CustomIndicator, alias_map, customs_key, extra_frame
 from ui import data
-
-
-def customs_key(customs: list[CustomIndicator]) -> str:
-    """Digest identifying the custom indicators (id, direction and values)."""
-    digest = hashlib.sha256()
-    for ind in customs:
-        digest.update(f"{ind.id}|{ind.direction}|".encode())
-        digest.update(ind.values.hash_rows().to_numpy().tobytes())
-    return digest.hexdigest()
 
 
 @st.cache_resource(max_entries=8, show_spinner="Calcul des scores des indicateurs…")
@@ -54,14 +44,14 @@ def prepared(options: ScoreOptions, customs: list[CustomIndicator], level: str) 
     key = (fingerprint, level, options.variant, options.method, options.reference, options.impute,
            customs_key(customs))
     store: dict = st.session_state.setdefault(SESSION_CACHE, {})
-    if key not in store:
+
+    def compute() -> PreparedLevels:
         with st.spinner("Calcul des scores des indicateurs…"):
-            options = ScoreOptions(variant=options.variant, method=options.method, reference=options.reference,
-                                   impute=options.impute)
-            store[key] = prepare_level(data.communes(fingerprint), level, options, extra_frame(customs))
-        while len(store) > SESSION_ENTRIES:
-            store.pop(next(iter(store)))
-    return store[key]
+            weightless = ScoreOptions(variant=options.variant, method=options.method, reference=options.reference,
+                                      impute=options.impute)
+            return prepare_level(data.communes(fingerprint), level, weightless, extra_frame(customs))
+
+    return remember(store, key, compute, SESSION_ENTRIES)
 
 
 def default_prepared(level: str) -> PreparedLevels:
@@ -73,6 +63,12 @@ def default_prepared(level: str) -> PreparedLevels:
 def known_codes(fingerprint: str) -> frozenset[str]:
     """COG 2026 commune codes (for the upload check)."""
     return frozenset(data.communes(fingerprint)["code"].to_list())
+
+
+@st.cache_resource(max_entries=1)
+def code_aliases(fingerprint: str) -> dict[str, tuple[str, str]]:
+    """Pre-2026 and arrondissement codes → (2026 commune, nature), for the upload (``ifn.upload.alias_map``)."""
+    return alias_map(data.aliases(fingerprint), known_codes(fingerprint))
 
 
 @st.cache_resource(max_entries=4)

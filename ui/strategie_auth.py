@@ -91,4 +91,7 @@ def current_editor() -> str | None:
             st.form_submit_button("Se connecter", key="st_login_btn", on_click=_sign_in, args=(editors,))
         if st.session_state.get("st_login_error"):
             st.error(st.session_state["st_login_error"])
+    # In the page body too: on a narrow screen the sidebar is folded behind the « » » button.
+    st.caption("Éditeurs : connectez-vous dans le panneau latéral (bouton « » » en haut à gauche sur un écran "
+               "étroit) pour enregistrer des mesures et des cibles.")
     return None

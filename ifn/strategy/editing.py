@@ -159,3 +159,24 @@ def set_target(repo: Repository, strategy: Strategy, indicator_id: str, value, *
     entry = repo.append(indicator.id, "cible", author=author, comment=comment, supersedes=supersedes,
                         source="CA", **fields)
     return WriteResult(entry, warning)
+
+
+NO_CORRECTION = "—"
+
+
+def correction_choices(entries: list[Entry], indicator: Indicator) -> dict[str, int | None]:
+    """« Corrige l'entrée » choices of ``indicator``: label → id of the measurement it corrects.
+
+    ``NO_CORRECTION`` (first) maps to None; then one label per measurement entry of the indicator,
+    « n° <id> (<value>, <date>) ». The page looks the chosen label up here: an id is never parsed back
+    out of a label.
+    """
+    from ifn.strategy.report import show_value
+
+    choices: dict[str, int | None] = {NO_CORRECTION: None}
+    for e in entries:
+        if e.indicator_id != indicator.id or e.kind != "mesure":
+            continue
+        value = e.value_num if indicator.quantitative else e.value_bool
+        choices[f"n° {e.id} ({show_value(value, indicator.quantitative, indicator.unit)}, {e.observed_on})"] = e.id
+    return choices
