@@ -154,6 +154,8 @@ def coverage_notice(card: Card, details: Mapping | None = None) -> str | None:
     why = []
     for r in missing:
         note = (details or {}).get(f"{r.id}_note")
+        if not note and (details or {}).get("zone") == "drom" and r.raw is None:
+            note = f"aucune valeur publiée pour ce département d'outre-mer dans la source : {r.source}, {r.vintage}"
         why.append(f"« {r.label} » ({(note or r.reason or 'valeur manquante').rstrip('.')})")
     return (f"IFN calculé sur {n} des {total} indicateurs de l'indice (au moins 3 sont exigés) : "
             f"{' ; '.join(why)} manque{'nt' if len(missing) > 1 else ''}. Les autres indicateurs pèsent "
@@ -190,3 +192,38 @@ def printable_card(card: Card, notices: Iterable[str] = (), settings: Mapping[st
             f"<p class=\"ifn-meta\">{_e(meta)}{(' · ' if meta and date else '') + _e(date)}</p>"
             f"{headline_html(card)}<p>{_e(SCALE_NOTE)}</p>{notes}{card_body_html(card)}"
             f"<p class=\"ifn-meta\">{_e(sources_note)}</p></body></html>")
+
+
+def compare_lines(table, catalogue, ids) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Transposed comparison grid of ``ifn.territory.compare_table``: territory headers, then rows.
+
+    Rows: the IFN, the raw value of each indicator under its label and unit (French decimals), then the
+    1–10 score of each indicator under a « Score … » label — never a score under a raw-value label.
+    """
+    heads = [f"{t} ({c})" for t, c in zip(table["territoire"].to_list(), table["code"].to_list())]
+    rows = [("IFN (1 à 10)", [fmt_value(v) for v in table["ifn"].to_list()])]
+    for i in ids:
+        ind = catalogue.indicator(i)
+        rows.append((f"{ind.label} ({ind.unit})", [fmt_value(v) for v in table[f"raw_{i}"].to_list()]))
+    for i in ids:
+        ind = catalogue.indicator(i)
+        rows.append((f"Score « {ind.short_label or ind.label} » (1 à 10)",
+                     [fmt_value(v) for v in table[f"score_{i}"].to_list()]))
+    return heads, rows
+
+
+def compare_html(table, catalogue, ids) -> str:
+    """The comparison grid as an escaped HTML table inside a horizontally scrollable box."""
+    heads, rows = compare_lines(table, catalogue, ids)
+    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in heads)
+    body = "".join(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f'<td class="ifn-num">{_e(v)}</td>' for v in values)
+                   + "</tr>" for label, values in rows)
+    return (f'<style>{CARD_CSS}</style><div class="ifn-card" style="overflow-x:auto">'
+            f'<table class="ifn-grille" style="table-layout:auto"><thead><tr><th scope="col">Indicateur</th>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table></div>")
+
+
+def chart_label(catalogue, id: str) -> str:
+    """Short label of an indicator for chart axes (``short_label`` of the catalogue, else its label)."""
+    ind = catalogue.indicator(id)
+    return ind.short_label or ind.label

@@ -56,7 +56,8 @@ def to_csv_bytes(df: pl.DataFrame) -> bytes:
 
 
 def to_xlsx_bytes(df: pl.DataFrame, sheet: str = "IFN", metadata: dict | None = None) -> bytes:
-    """Excel workbook: one data sheet (header frozen) and an optional « Métadonnées » sheet."""
+    """Excel workbook: one data sheet (header frozen) and an optional « Métadonnées » sheet
+    (``metadata``: a dict or (key, value) pairs, e.g. ``export_metadata``)."""
     import xlsxwriter
 
     frame = spreadsheet_frame(df)
@@ -78,13 +79,18 @@ def to_xlsx_bytes(df: pl.DataFrame, sheet: str = "IFN", metadata: dict | None = 
             else:
                 ws.write_string(i, j, str(value))
     ws.freeze_panes(1, 0)
+    ws.set_row(0, 45, book.add_format({"bold": True, "text_wrap": True, "valign": "top"}))
+    ws.set_column(0, max(len(frame.columns) - 1, 0), 16)
     if metadata:
         meta = book.add_worksheet("Métadonnées")
         meta.write_string(0, 0, "Clé", bold)
         meta.write_string(0, 1, "Valeur", bold)
-        for i, (key, value) in enumerate(metadata.items(), start=1):
+        pairs = metadata.items() if isinstance(metadata, dict) else metadata
+        for i, (key, value) in enumerate(pairs, start=1):
             meta.write_string(i, 0, safe_text(str(key)))
             meta.write_string(i, 1, safe_text(str(value)))
+        meta.set_column(0, 0, 45)
+        meta.set_column(1, 1, 90)
     book.close()
     return buffer.getvalue()
 
@@ -103,13 +109,14 @@ def to_parquet_bytes(df: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def with_geometry(df: pl.DataFrame, gdf):
-    """GeoDataFrame of ``df`` left-joined on ``code`` to the geometries of ``gdf`` (row order of ``df``)."""
+def with_geometry(df: pl.DataFrame, gdf, on: str = "code"):
+    """GeoDataFrame of ``df`` left-joined on its column ``on`` to the geometries of ``gdf`` (``code``,
+    ``geometry``; row order of ``df``)."""
     import geopandas as gpd
 
     lists = [pl.col(c).cast(pl.List(pl.String)).list.join(", ") for c, t in df.schema.items() if isinstance(t, pl.List)]
     pdf = (df.with_columns(lists) if lists else df).to_pandas()
-    merged = pdf.merge(gdf[["code", "geometry"]], on="code", how="left")
+    merged = pdf.merge(gdf[["code", "geometry"]].rename(columns={"code": on}), on=on, how="left")
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=gdf.crs)
 
 

@@ -77,8 +77,10 @@ def test_card_missing_value_and_no_score(scored):
 
 def test_compare_table(scored):
     table = compare_table(scored, [("commune", "01001"), ("departement", "02"), ("commune", "nope")], IDS)
-    assert table.columns == ["territoire", "niveau", "code", "ifn", "score_thd", "score_mobile", "score_age65"]
-    assert table.rows() == [("A", "Commune", "01001", 7.0, 1.0, 2.0, 3.0), ("Aisne", "Département", "02", 8.0, 9.0, 9.0, 9.0)]
+    assert table.columns == ["territoire", "niveau", "code", "ifn", "raw_thd", "raw_mobile", "raw_age65",
+                             "score_thd", "score_mobile", "score_age65"]
+    assert table.rows() == [("A", "Commune", "01001", 7.0, 10.0, 20.0, 30.0, 1.0, 2.0, 3.0),
+                            ("Aisne", "Département", "02", 8.0, 90.0, 90.0, 90.0, 9.0, 9.0, 9.0)]
     assert compare_table(scored, [], IDS).height == 0
 
 
