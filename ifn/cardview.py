@@ -29,6 +29,8 @@ CARD_CSS = """
 .ifn-card tbody th{font-weight:600;width:34%;color:#333}
 .ifn-card .ifn-ind-title th{background:#f7f7f7;font-weight:700;width:auto}
 .ifn-card .ifn-num{white-space:nowrap;text-align:right}
+.ifn-card .ifn-comparaison thead th:first-child{width:46%}
+.ifn-card .ifn-comparaison thead th{font-size:.8rem}
 .ifn-card caption{caption-side:top;text-align:left;font-weight:700;padding:.3rem 0}
 """
 
@@ -112,10 +114,11 @@ def comparison_html(card: Card, caption: str = "Comparaison avec le département
             f'<thead><tr><th scope="col">Indicateur (valeurs brutes)</th>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 
-def headline_fields(card: Card) -> list[tuple[str, str]]:
-    """(label, text) of the card's headline: IFN, class, ranks, population."""
+def headline_fields(card: Card, with_score: bool = True) -> list[tuple[str, str]]:
+    """(label, text) of the card's headline: IFN and class (unless ``with_score`` is False: the page shows
+    them as a metric and a swatch), ranks, population."""
     level = LEVEL_LABELS[card.level].lower() if card.level != "epci" else "EPCI"
-    fields = [("IFN (1 à 10)", fmt_ifn(card.ifn)), ("Classe sur la carte", card.class_label)]
+    fields = [("IFN (1 à 10)", fmt_ifn(card.ifn)), ("Classe sur la carte", card.class_label)] if with_score else []
     if card.rank_dep is not None or card.n_dep:
         fields.append(("Rang dans le département", fmt_rank(card.rank_dep, card.n_dep)))
     fields.append(("Rang en France", fmt_rank(card.rank_france, card.n_france)))
@@ -125,8 +128,10 @@ def headline_fields(card: Card) -> list[tuple[str, str]]:
     return fields
 
 
-def headline_html(card: Card) -> str:
-    rows = "".join(f'<tr><th scope="row">{_e(k)}</th><td>{_e(v)}</td></tr>' for k, v in headline_fields(card))
+def headline_html(card: Card, with_score: bool = True) -> str:
+    """The headline as an escaped two-column table (``headline_fields``)."""
+    rows = "".join(f'<tr><th scope="row">{_e(k)}</th><td>{_e(v)}</td></tr>'
+                   for k, v in headline_fields(card, with_score))
     return f'<table class="ifn-entete"><tbody>{rows}</tbody></table>'
 
 

@@ -167,7 +167,7 @@ def _card(tables: dict, state: urlstate.MapState, settings: dict[str, str]) -> N
     st.metric("IFN (1 à 10)", cardview.fmt_ifn(c.ifn))
     st.markdown(swatch, unsafe_allow_html=True)
     # Ranks and population in a two-column table: « 31 194 sur 34 875 » is never cut in the narrow column.
-    st.html(f"<style>{cardview.CARD_CSS}</style><div class='ifn-card'>{cardview.headline_html(c)}</div>")
+    st.html(f"<style>{cardview.CARD_CSS}</style><div class='ifn-card'>{cardview.headline_html(c, with_score=False)}</div>")
     st.caption(cardview.SCALE_NOTE)
     notices = [n for n in (cardview.coverage_notice(c, details), cardview.outline_notice(details)) if n]
     if c.motif:

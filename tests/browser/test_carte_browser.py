@@ -29,34 +29,88 @@ def test_map_with_legend_and_screenshot(server, page, artifacts_dir):
     assert "Données insuffisantes" in legend.inner_text()
     page.get_by_text("Départements : 101 territoires affichés").wait_for()
     page.screenshot(path=str(artifacts_dir / "carte_departements.png"), full_page=True)
+    assert "Tranches égales de 1 à 10" in legend.inner_text()
     # The accessible table is drawn when its expander is opened.
     page.get_by_text("Tableau des territoires affichés").click()
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
 
 
+def _suggest(page, query: str, option: str) -> None:
+    """Type into the one search box and click the suggestion that appears under it."""
+    box = page.get_by_label("Rechercher un territoire")
+    box.fill(query)
+    page.get_by_role("button", name=option).click(timeout=30_000)
+
+
 def test_search_leads_to_the_card(server, page, artifacts_dir):
     page.goto(f"{server}/carte")
     _map(page)
-    box = page.get_by_label("Rechercher un territoire")
-    box.fill("st etienne")
-    box.press("Enter")
-    results = page.locator('[data-testid="stSelectbox"]').filter(has_text="Résultats")
-    results.locator("input:not([disabled])").click(timeout=30_000)
-    page.get_by_role("option", name="Saint-Étienne (Commune 42)").click()
+    _suggest(page, "st etienne", "Saint-Étienne (Commune 42)")
     _heading(page, "Saint-Étienne (Commune 42218)")
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="IFN (1 à 10)")
-    assert "4,1/10" in metric.inner_text()
-    rank = page.locator('[data-testid="stMetric"]').filter(has_text="Rang dans le département")
-    assert "263 / 323" in rank.inner_text()
+    assert "6,8/10" in metric.inner_text()
+    assert "24 sur 320" in page.locator(".ifn-entete").inner_text()
     assert "code=42218" in page.url
     _map(page)
     page.screenshot(path=str(artifacts_dir / "carte_saint_etienne.png"), full_page=True)
 
 
+@pytest.mark.parametrize("query, option, heading", [
+    ("13205", "Marseille 5e Arrondissement → Marseille (Commune 13)", "Marseille (Commune 13055)"),
+    ("91182", "Courcouronnes → Évry-Courcouronnes (Commune 91)", "Évry-Courcouronnes (Commune 91228)"),
+])
+def test_search_arrondissement_and_former_code(server, page, query, option, heading):
+    page.goto(f"{server}/carte")
+    _map(page)
+    _suggest(page, query, option)
+    _heading(page, heading)
+    page.get_by_text(re.compile(r"est (un arrondissement|devenue)")).first.wait_for(timeout=30_000)
+
+
+def _visible_in_viewport_or_scroller(page, locator, width: int) -> None:
+    """The cell's box lies inside the viewport horizontally, or inside a horizontally scrollable ancestor."""
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    assert box is not None and box["width"] > 0 and box["height"] > 0
+    inside = box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
+    scroller = locator.evaluate("""e => { for (let p = e.parentElement; p; p = p.parentElement) {
+        const s = getComputedStyle(p); if ((s.overflowX === 'auto' || s.overflowX === 'scroll')
+        && p.scrollWidth > p.clientWidth) return true; } return false; }""")
+    assert inside or scroller, f"cellule hors de la fenêtre : {box}"
+    assert locator.inner_text().strip() not in ("", "—")
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_card_source_and_vintage_visible(server, browser, artifacts_dir, width):
+    from tests.browser.conftest import offline_routes
+
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
+    offline_routes(context)
+    pg = context.new_page()
+    try:
+        pg.goto(f"{server}/carte?carte=commune&niveau=commune&code=42218")
+        _heading(pg, "Saint-Étienne (Commune 42218)")
+        _map(pg)
+        pg.screenshot(path=str(artifacts_dir / f"carte_fiche_{width}px.png"), full_page=True)
+        for css in (".ifn-source", ".ifn-millesime"):
+            _visible_in_viewport_or_scroller(pg, pg.locator(css).first, width)
+            _visible_in_viewport_or_scroller(pg, pg.locator(css).last, width)
+        _visible_in_viewport_or_scroller(pg, pg.locator(".ifn-comparaison td").last, width)
+        pg.locator(".ifn-source").first.scroll_into_view_if_needed()
+        pg.screenshot(path=str(artifacts_dir / f"carte_fiche_{width}px_indicateurs.png"))
+        pg.locator(".ifn-comparaison").scroll_into_view_if_needed()
+        pg.screenshot(path=str(artifacts_dir / f"carte_fiche_{width}px_comparaison.png"))
+        rank = pg.locator(".ifn-entete td").nth(1)
+        assert rank.inner_text() == "6\u202f337 sur 34\u202f858"
+        _visible_in_viewport_or_scroller(pg, rank, width)
+    finally:
+        context.close()
+
+
 def test_shared_link_opens_the_territory(server, page):
     page.goto(f"{server}/carte?carte=commune&niveau=epci&code=200046977")
     _heading(page, "Métropole de Lyon (EPCI 200046977)")
-    page.get_by_text("Communes — 200046977 : 59 territoires affichés").wait_for()
+    page.get_by_text("Communes — 200046977 : 58 territoires affichés").wait_for()
     _map(page)
 
 
