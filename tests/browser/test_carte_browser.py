@@ -143,3 +143,21 @@ def test_deep_link_on_a_fresh_server_uses_the_french_menu(fresh_server, page):
     assert "Stratégie 2025 (CA)" in nav
     assert "app" not in nav.split()
     assert "code=200046977" in page.url
+
+
+def test_print_hides_sidebar_and_widgets(server, page):
+    page.goto(f"{server}/carte?carte=commune&niveau=commune&code=42218")
+    _heading(page, "Saint-Étienne (Commune 42218)")
+    page.emulate_media(media="print")
+    page.wait_for_timeout(300)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.get_by_label("Rechercher un territoire").is_visible()
+    assert page.locator(".ifn-source").first.is_visible()
+
+
+def test_method_page_linked_from_the_card(server, page):
+    page.goto(f"{server}/carte?carte=commune&niveau=commune&code=42218")
+    _heading(page, "Saint-Étienne (Commune 42218)")
+    page.get_by_role("link", name="Méthode et sources : définitions, formules, millésimes").click()
+    page.get_by_role("heading", name="Méthode de calcul de l'Indice de Fragilité Numérique (IFN)").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Sources et millésimes (générés depuis le catalogue)").wait_for()
