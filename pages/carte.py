@@ -309,7 +309,8 @@ def explorer() -> None:
                 pl.Series("Classe", view.classes.label(view.table["ifn"])),
             ).sort("IFN", descending=True, nulls_last=True)
             st.dataframe(shown, hide_index=True, key="carte_tableau",
-                         column_config={"IFN": st.column_config.NumberColumn("IFN", format="localized")})
+                         column_config={"IFN": st.column_config.NumberColumn(
+                             "IFN (1 à 10)", format="localized", step=0.1)})  # « 6,0 », never « 6 »
     _exports(view, state, settings)
     _compare(tables, state)
 

@@ -161,3 +161,43 @@ def test_method_page_linked_from_the_card(server, page):
     page.get_by_role("link", name="Méthode et sources : définitions, formules, millésimes").click()
     page.get_by_role("heading", name="Méthode de calcul de l'Indice de Fragilité Numérique (IFN)").wait_for(timeout=30_000)
     page.get_by_role("heading", name="Sources et millésimes (générés depuis le catalogue)").wait_for()
+
+
+def test_downloaded_map_draws_offline_from_disk(browser, tmp_path):
+    """The exported HTML map opened from disk, every network request refused: the map is drawn once."""
+    from pathlib import Path
+
+    from ifn.classify import classify
+    from ifn.export import offline_map_html
+    from ifn.mapview import build_map
+
+    fc = {"type": "FeatureCollection", "bbox": [4.0, 45.0, 5.0, 46.0], "features": [
+        {"type": "Feature", "properties": {"code": "42218", "nom": "Saint-Étienne", "texte": "IFN 6,8/10",
+                                           "couleur": "#fd8d3c"},
+         "geometry": {"type": "Polygon", "coordinates": [[[4, 45], [5, 45], [5, 46], [4, 45]]]}}]}
+    root = Path(__file__).resolve().parents[2]
+    path = tmp_path / "carte.html"
+    path.write_bytes(offline_map_html(build_map(fc, classify([6.8]), "IFN — Départements", leaflet=""),
+                                      "Indice de Fragilité Numérique — Loire", "Niveau : Communes",
+                                      root / "static" / "leaflet-1.9.3"))
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    refused = []
+
+    def only_the_file(route):
+        if route.request.url.startswith(("file://", "data:", "about:")):
+            return route.continue_()
+        refused.append(route.request.url)  # e.g. map tiles: no network here
+        return route.abort()
+
+    context.route("**/*", only_the_file)
+    pg = context.new_page()
+    try:
+        pg.goto(path.as_uri())
+        pg.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane path").first.wait_for(timeout=30_000)
+        assert pg.title() == "Indice de Fragilité Numérique — Loire"
+        assert pg.locator(".leaflet-container").count() == 1
+        legend = pg.locator(".ifn-legend").inner_text()
+        assert "IFN — Départements" in legend and "Tranches égales de 1 à 10" in legend
+        assert not any("leaflet" in u for u in refused)  # Leaflet came from the file itself
+    finally:
+        context.close()
