@@ -232,3 +232,14 @@ def chart_label(catalogue, id: str) -> str:
     """Short label of an indicator for chart axes (``short_label`` of the catalogue, else its label)."""
     ind = catalogue.indicator(id)
     return ind.short_label or ind.label
+
+
+def area_label(scored, area: tuple[str, str] | None) -> str:
+    """French name of the drawn area for titles and export metadata: « Loire (Département 42) »,
+    « France entière » for the national views; the bare code when the unit is unknown."""
+    if not area:
+        return "France entière"
+    level, code = area
+    table = scored.get(level)
+    names = table.filter(table["code"] == code)["nom"].to_list() if table is not None else []
+    return f"{names[0]} ({LEVEL_LABELS[level]} {code})" if names else f"{LEVEL_LABELS[level]} {code}"

@@ -126,7 +126,7 @@ def search_box() -> None:
         st.rerun()  # a suggestion was chosen: the map and the card below must follow
     with st.container(key="carte_recherche_zone"):
         query = st.text_input("Rechercher un territoire", key="carte_recherche", live=True,
-                              placeholder="Commune, arrondissement, ancien nom ou code, code postal, EPCI, département")
+                              placeholder="Nom ou code : commune, EPCI, département…")
         hits = search(carte_cache.search_index(), query, limit=SEARCH_LIMIT) if query and query.strip() else []
         if query and query.strip() and not hits:
             st.caption(f"Aucun territoire ne correspond à « {plain(query)} ».")
@@ -137,11 +137,7 @@ def search_box() -> None:
 
 def _settings(state: urlstate.MapState, tables: dict, area) -> dict[str, str]:
     """What the exports and the printable card say about the view (French labels, names not ids)."""
-    zone = "France entière"
-    if area:
-        found = tables[area[0]].filter(pl.col("code") == area[1])
-        zone = f"{found['nom'][0] if found.height else area[1]} ({UNIT_LABELS[area[0]]} {area[1]})"
-    return {"Niveau": LEVEL_LABELS[state.map_level], "Zone": zone, "Variante": variants.get(state.variant, state.variant),
+    return {"Niveau": LEVEL_LABELS[state.map_level], "Zone": cardview.area_label(tables, area), "Variante": variants.get(state.variant, state.variant),
             "Classes de la carte": METHOD_LABELS[state.method]}
 
 

@@ -137,3 +137,11 @@ def test_comparison_grid_raw_values_and_scores_apart(real):
     assert rows["Score « Sans fibre » (1 à 10)"][0] == "7,1"
     # every cell is a French number with one decimal (or a dash), never « 2.3403 »
     assert all(re.fullmatch(r"−?\d+,\d|—", v) for vs in rows.values() for v in vs)
+
+
+def test_area_label(real):
+    _, scored, _ = real
+    assert cardview.area_label(scored, ("departement", "42")) == "Loire (Département 42)"
+    assert cardview.area_label(scored, ("epci", "200046977")) == "Métropole de Lyon (EPCI 200046977)"
+    assert cardview.area_label(scored, None) == "France entière"
+    assert cardview.area_label(scored, ("departement", "00")) == "Département 00"
