@@ -18,7 +18,7 @@ from ifn.errors import IFNError
 from ifn.mapview import DROM, LEVEL_LABELS, METROPOLE, build_map, clicked_code, feature_bounds
 from ifn.search import search
 from ifn.territory import LEVEL_LABELS as UNIT_LABELS
-from ifn.territory import card, compare_table
+from ifn.territory import card, compare_table, fmt_value
 from ifn.text import plain
 from ifn.vintage import source_rows
 from ui import carte_cache, data
@@ -194,13 +194,14 @@ def _compare(tables: dict, state: urlstate.MapState) -> None:
         long = (table.with_columns((pl.col("territoire") + " (" + pl.col("code") + ")").alias("Territoire"))
                 .unpivot(index="Territoire", on=["ifn", *labels], variable_name="Indicateur", value_name="Score")
                 .with_columns(pl.col("Indicateur").replace({"ifn": "IFN", **labels}), pl.col("Score").round(1)))
+        long = long.with_columns(pl.Series("Valeur", [fmt_value(v) for v in long["Score"].to_list()]))
         chart = alt.Chart(long.to_pandas()).mark_bar().encode(
             y=alt.Y("Indicateur:N", sort=["IFN", *labels.values()], axis=alt.Axis(labelLimit=0, title=None)),
             yOffset="Territoire:N",
             x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 10]), title="Score de 1 (le moins fragile) à 10 (le plus fragile)",
-                    axis=alt.Axis(format=",.1f")),
+                    axis=alt.Axis(values=list(range(0, 11)), format="d")),
             color=alt.Color("Territoire:N", legend=alt.Legend(orient="bottom", labelLimit=0, columns=1)),
-            tooltip=["Territoire", "Indicateur", alt.Tooltip("Score:Q", format=",.1f")],
+            tooltip=["Territoire", "Indicateur", alt.Tooltip("Valeur:N", title="Score")],  # « 6,8 »
         ).properties(height=alt.Step(10))
         st.altair_chart(chart, width="stretch")
         st.button("Vider la comparaison", key="carte_vider", on_click=_clear_compare)

@@ -201,3 +201,16 @@ def test_downloaded_map_draws_offline_from_disk(browser, tmp_path):
         assert not any("leaflet" in u for u in refused)  # Leaflet came from the file itself
     finally:
         context.close()
+
+
+def test_comparison_from_the_shared_link(server, page, artifacts_dir):
+    page.goto(f"{server}/carte?carte=commune&niveau=commune&code=42218&comparer=departement:29,commune:42218")
+    _heading(page, "Comparer des territoires")
+    grid = page.locator(".ifn-grille")
+    grid.wait_for(timeout=30_000)
+    assert "Finistère (29)" in grid.inner_text() and "Score « Sans fibre » (1 à 10)" in grid.inner_text()
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(timeout=30_000)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "carte_comparaison_1400px.png"))
