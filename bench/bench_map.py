@@ -126,13 +126,10 @@ def click_level(label: str):
 
 
 def choose_search(query: str, option: str):
+    """Type into the one search box, then click the suggestion shown under it."""
     def action(page):
-        box = page.get_by_label("Rechercher un territoire")
-        box.fill(query)
-        box.press("Enter")
-        results = page.locator('[data-testid="stSelectbox"]').filter(has_text="Résultats")
-        results.locator("input:not([disabled])").click(timeout=30_000)
-        page.get_by_role("option", name=option).click()
+        page.get_by_label("Rechercher un territoire").fill(query)
+        page.get_by_role("button", name=option).click(timeout=30_000)
     return action
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from ifn.errors import InputError
 
 METHODS = ("equal", "quantiles", "jenks")
-METHOD_LABELS = {"equal": "Pas égaux (1 à 10)", "quantiles": "Quantiles", "jenks": "Seuils naturels (Fisher-Jenks)"}
+METHOD_LABELS = {"equal": "Tranches égales de 1 à 10", "quantiles": "Quantiles", "jenks": "Seuils naturels (Fisher-Jenks)"}
 MISSING_LABEL = "Données insuffisantes"
 MISSING_COLOUR = "#bdbdbd"
 JENKS_SAMPLE = 1000

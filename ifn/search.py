@@ -36,10 +36,13 @@ class Hit:
     name: str
     detail: str
     notice: str | None = None
+    target: str | None = None   # current name of the commune a former name/code or a sub-unit leads to
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({KIND_LABELS[self.level]} {self.detail})"
+        """« Saint-Étienne (Commune 42) »; « Marseille 5e Arrondissement → Marseille (Commune 13) » for an alias."""
+        via = f" → {self.target}" if self.target and self.target != self.name else ""
+        return f"{self.name}{via} ({KIND_LABELS[self.level]} {self.detail})"
 
 
 def alias_notice(alias_code: str, alias_nom: str, nature: str, date: str | None, code: str, nom: str) -> str:
@@ -55,7 +58,7 @@ def alias_notice(alias_code: str, alias_nom: str, nature: str, date: str | None,
 
 
 def build_index(communes: pl.DataFrame, aliases: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Search table: ``level, code, name, detail, key, postal (list[str]), population, alias_code, notice``.
+    """Search table: ``level, code, name, detail, key, postal (list[str]), population, alias_code, notice, target``.
 
     ``aliases`` (``ifn.cache.load_aliases``) adds former codes and names, municipal
     arrondissements and communes déléguées, each leading to its 2026 commune
@@ -75,7 +78,8 @@ def build_index(communes: pl.DataFrame, aliases: pl.DataFrame | None = None) -> 
                    pl.col("dep").alias("detail"), pl.lit([], dtype=pl.List(pl.String)).alias("postal"),
                    pl.col("population").cast(pl.Int64).alias("population")))
     table = pl.concat([dep, epci, com]).with_columns(pl.lit(None, dtype=pl.String).alias("alias_code"),
-                                                     pl.lit(None, dtype=pl.String).alias("notice"))
+                                                     pl.lit(None, dtype=pl.String).alias("notice"),
+                                                     pl.lit(None, dtype=pl.String).alias("target"))
     if aliases is not None and aliases.height:
         current = c.select("code", pl.col("nom").alias("_nom"), "dep", "population")
         al = aliases.join(current, on="code", how="inner")
@@ -83,7 +87,7 @@ def build_index(communes: pl.DataFrame, aliases: pl.DataFrame | None = None) -> 
         rows = al.select(pl.lit("commune").alias("level"), "code", pl.col("alias_nom").alias("name"),
                          pl.col("dep").alias("detail"), pl.lit([], dtype=pl.List(pl.String)).alias("postal"),
                          pl.col("population").cast(pl.Int64).fill_null(0).alias("population"), "alias_code",
-                         pl.Series("notice", notices, dtype=pl.String))
+                         pl.Series("notice", notices, dtype=pl.String), pl.col("_nom").alias("target"))
         table = pl.concat([table, rows])
     keys = [normalise(n) for n in table["name"].to_list()]
     table = table.with_columns(pl.Series("key", keys, dtype=pl.String))
@@ -134,7 +138,7 @@ def _hits(found: pl.DataFrame, limit: int) -> list[Hit]:
         if key in seen:
             continue
         seen.add(key)
-        hits.append(Hit(r["level"], r["code"], r["name"], r["detail"], r["notice"]))
+        hits.append(Hit(r["level"], r["code"], r["name"], r["detail"], r["notice"], r["target"]))
         if len(hits) == limit:
             break
     return hits

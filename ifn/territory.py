@@ -204,7 +204,7 @@ def fmt_value(value: float | None, unit: str = "", decimals: int = 1) -> str:
 
 
 def compare_table(scored: dict[str, pl.DataFrame], items: list[tuple[str, str]], ids: tuple[str, ...]) -> pl.DataFrame:
-    """Side-by-side scores of several territories: ``territoire, niveau, code, ifn, score_<id>…``.
+    """Side-by-side figures of several territories: ``territoire, niveau, code, ifn, raw_<id>…, score_<id>…``.
 
     ``items``: (level, code) pairs; unknown ones are skipped.
     """
@@ -215,7 +215,8 @@ def compare_table(scored: dict[str, pl.DataFrame], items: list[tuple[str, str]],
             continue
         r = found.row(0, named=True)
         rows.append({"territoire": r["nom"], "niveau": LEVEL_LABELS[level], "code": code, "ifn": r["ifn"],
+                     **{f"raw_{i}": r.get(f"raw_{i}") for i in ids},
                      **{f"score_{i}": r.get(f"score_{i}") for i in ids}})
     schema = {"territoire": pl.String, "niveau": pl.String, "code": pl.String, "ifn": pl.Float64,
-              **{f"score_{i}": pl.Float64 for i in ids}}
+              **{f"raw_{i}": pl.Float64 for i in ids}, **{f"score_{i}": pl.Float64 for i in ids}}
     return pl.DataFrame(rows, schema=schema)

@@ -1,20 +1,23 @@
 """Map page state ↔ URL query string.
 
 Parameters: ``carte`` (map level), ``niveau`` + ``code`` (selected territory),
-``variante`` (catalogue variant), ``classes`` (class method). Unknown values
-fall back to the defaults, each with a French notice.
+``variante`` (catalogue variant), ``classes`` (class method), ``comparer``
+(territories of the comparison list, ``niveau:code`` separated by commas).
+Unknown values fall back to the defaults, each with a French notice that
+names variants and methods by their French labels, never by their ids.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ifn.classify import METHODS
+from ifn.classify import METHOD_LABELS, METHODS
 from ifn.mapview import MAP_LEVELS
 from ifn import levels
 
 LEVEL_NAMES = levels.labels("noun", levels.MAP_LEVELS)
+MAX_COMPARED = 12
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class MapState:
     code: str | None = None       # selected territory
     variant: str = "tout_age"
     method: str = "equal"
+    compared: tuple[tuple[str, str], ...] = ()   # (level, code) of the comparison list
 
     @property
     def area(self) -> tuple[str, str] | None:
@@ -47,7 +51,45 @@ def encode(state: MapState) -> dict[str, str]:
         params["variante"] = state.variant
     if state.method != DEFAULT.method:
         params["classes"] = state.method
+    if state.compared:
+        params["comparer"] = encode_compared(state.compared)
     return params
+
+
+def encode_compared(items) -> str:
+    """``commune:42218,departement:29`` for the comparison list."""
+    return ",".join(f"{level}:{code}" for level, code in items)
+
+
+def decode_compared(value: str | None, codes: Mapping[str, set[str]] | None = None
+                    ) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """Comparison list from the ``comparer`` parameter, with a French notice per ignored item.
+
+    Items are ``niveau:code``; unknown levels or codes, duplicates and items beyond ``MAX_COMPARED``
+    are left out, each named in a notice.
+    """
+    if not value:
+        return (), []
+    items: list[tuple[str, str]] = []
+    notices: list[str] = []
+    for raw in value.split(","):
+        raw = raw.strip()
+        if not raw:
+            continue
+        level, sep, code = raw.partition(":")
+        if not sep or level not in MAP_LEVELS or not code:
+            notices.append(f"Élément « {raw} » de la comparaison illisible dans le lien (attendu : niveau:code) : ignoré.")
+            continue
+        if codes is not None and code not in codes.get(level, set()):
+            notices.append(f"{levels.LEVELS[level].none} de code « {code} » : retiré de la comparaison.")
+            continue
+        if (level, code) in items:
+            continue
+        if len(items) == MAX_COMPARED:
+            notices.append(f"La comparaison est limitée à {MAX_COMPARED} territoires : « {raw} » et les suivants sont ignorés.")
+            break
+        items.append((level, code))
+    return tuple(items), notices
 
 
 def _first(value) -> str | None:
@@ -58,29 +100,30 @@ def _first(value) -> str | None:
     return str(value)
 
 
-def decode(params: Mapping[str, object], variants: Iterable[str], codes: Mapping[str, set[str]] | None = None
-           ) -> tuple[MapState, list[str]]:
+def decode(params: Mapping[str, object], variants: Iterable[str] | Mapping[str, str],
+           codes: Mapping[str, set[str]] | None = None) -> tuple[MapState, list[str]]:
     """State from query parameters, with French notices for the values that were ignored.
 
     Parameters
     ----------
     params : the query parameters (``st.query_params`` or a dict).
-    variants : known variant ids.
+    variants : known variant ids, or ``{id: French label}`` (the notices then name the label).
     codes : optional known codes per level, to validate ``code``.
     """
     notices: list[str] = []
-    variants = list(variants)
+    names = dict(variants) if isinstance(variants, Mapping) else {v: v for v in variants}
+    variants = list(names)
     map_level = _first(params.get("carte")) or DEFAULT.map_level
     if map_level not in MAP_LEVELS:
         notices.append(f"Niveau de carte inconnu « {map_level} » dans le lien : carte des départements affichée.")
         map_level = DEFAULT.map_level
     variant = _first(params.get("variante")) or DEFAULT.variant
     if variant not in variants:
-        notices.append(f"Variante inconnue « {variant} » dans le lien : variante « {DEFAULT.variant} » utilisée.")
+        notices.append(f"Variante inconnue « {variant} » dans le lien : variante « {names.get(DEFAULT.variant, DEFAULT.variant)} » utilisée.")
         variant = DEFAULT.variant
     method = _first(params.get("classes")) or DEFAULT.method
     if method not in METHODS:
-        notices.append(f"Méthode de classes inconnue « {method} » dans le lien : pas égaux utilisés.")
+        notices.append(f"Méthode de classes inconnue « {method} » dans le lien : classes « {METHOD_LABELS[DEFAULT.method]} » utilisées.")
         method = DEFAULT.method
     level, code = _first(params.get("niveau")), _first(params.get("code"))
     if level is not None and level not in MAP_LEVELS:
@@ -96,7 +139,9 @@ def decode(params: Mapping[str, object], variants: Iterable[str], codes: Mapping
     if map_level == "commune" and not code:
         notices.append("La carte des communes demande un territoire : carte des départements affichée.")
         map_level = DEFAULT.map_level
-    return MapState(map_level, level, code, variant, method), notices
+    compared, more = decode_compared(_first(params.get("comparer")), codes)
+    notices += more
+    return MapState(map_level, level, code, variant, method, compared), notices
 
 
 def select(state: MapState, level: str, code: str) -> MapState:
@@ -104,14 +149,26 @@ def select(state: MapState, level: str, code: str) -> MapState:
 
     A région, département or EPCI shows its communes; a commune shows the communes of its département.
     """
-    return MapState("commune", level, code, state.variant, state.method)
+    return MapState("commune", level, code, state.variant, state.method, state.compared)
+
+
+def with_compared(state: MapState, level: str, code: str) -> MapState:
+    """State after adding a territory to the comparison (kept once, at most ``MAX_COMPARED``)."""
+    if (level, code) in state.compared or len(state.compared) >= MAX_COMPARED:
+        return state
+    return replace(state, compared=(*state.compared, (level, code)))
+
+
+def without_compared(state: MapState) -> MapState:
+    """State after emptying the comparison list."""
+    return replace(state, compared=())
 
 
 def with_map_level(state: MapState, map_level: str) -> MapState:
     """State after choosing another map level; the communes need a selected territory (else départements)."""
     if map_level == "commune" and not state.code:
         map_level = "departement"
-    return MapState(map_level, state.level, state.code, state.variant, state.method)
+    return replace(state, map_level=map_level)
 
 
 def view_area(state: MapState, commune_dep: str | None = None) -> tuple[str, str] | None:

@@ -1,32 +1,48 @@
 """Map page: choropleth of the IFN, search, territory card, comparison, exports (widgets only)."""
 
 import html
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
 
+import altair as alt
 import polars as pl
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from streamlit_folium import st_folium
 
-from ifn import urlstate
+from ifn import cardview, urlstate
+from ifn import export as exports
 from ifn.classify import METHOD_LABELS, METHODS
 from ifn.errors import IFNError
-from ifn.export import to_csv_bytes, to_xlsx_bytes
 from ifn.framing import FRAME_LABELS, METROPOLE_FRAME, frame_department, map_frame
-from ifn.mapview import LEVEL_LABELS, clicked_code, standalone_html
+from ifn.mapview import LEVEL_LABELS, build_map, clicked_code
 from ifn.search import search
 from ifn.territory import LEVEL_LABELS as UNIT_LABELS
 from ifn.territory import card, compare_table, fmt_value
 from ifn.text import plain
+from ifn.vintage import source_rows
 from ui import carte_cache, data
-from ui.navigation import require_app
+from ui.navigation import page_link, require_app
 
 require_app()
 
 STATE = "carte_state"
 COMPARE = "carte_compare"
 FRAMES = FRAME_LABELS
+SEARCH_LIMIT = 8
+LEAFLET_DIR = Path(__file__).resolve().parent.parent / "static" / "leaflet-1.9.3"
+# Printing the page: no sidebar, header or widgets, only the map, the card and the tables.
+PRINT_CSS = """<style>@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stButton"], [data-testid="stDownloadButton"], [data-testid="stSelectbox"],
+  [data-testid="stTextInput"], [data-testid="stButtonGroup"], [data-testid="stExpander"],
+  [data-testid="stPageLink"], .st-key-carte_recherche_zone, .st-key-carte_comparaison_zone { display: none !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; }
+}</style>"""
 
 st.title("Carte de la fragilité numérique")
+st.html(PRINT_CSS)
 if not data.ensure_data():
     st.stop()
 
@@ -61,13 +77,11 @@ def _on_level() -> None:
 
 
 def _on_variant() -> None:
-    s = _state()
-    _set_state(urlstate.MapState(s.map_level, s.level, s.code, st.session_state["carte_variante"], s.method))
+    _set_state(replace(_state(), variant=st.session_state["carte_variante"]))
 
 
 def _on_method() -> None:
-    s = _state()
-    _set_state(urlstate.MapState(s.map_level, s.level, s.code, s.variant, st.session_state["carte_methode"]))
+    _set_state(replace(_state(), method=st.session_state["carte_methode"]))
 
 
 def _on_frame() -> None:
@@ -76,18 +90,21 @@ def _on_frame() -> None:
         _set_state(urlstate.select(_state(), "departement", dep))
 
 
-def _on_search() -> None:
-    hit = st.session_state.get("carte_resultat")
-    if hit is not None:
-        _set_state(urlstate.select(_state(), hit.level, hit.code))
-        st.session_state["carte_frame"] = "metropole"
-        st.session_state["carte_notices"] = [hit.notice] if hit.notice else []
+def _choose(hit) -> None:
+    """A suggestion was clicked: select it, say where a former name or a sub-unit leads, empty the box."""
+    _set_state(urlstate.select(_state(), hit.level, hit.code))
+    st.session_state["carte_frame"] = "metropole"
+    st.session_state["carte_notices"] = [hit.notice] if hit.notice else []
+    st.session_state["carte_recherche"] = ""
+    st.session_state["carte_choisi"] = True
 
 
 def _add_compare(level: str, code: str) -> None:
-    items = st.session_state.setdefault(COMPARE, [])
-    if (level, code) not in items:
-        items.append((level, code))
+    _set_state(urlstate.with_compared(_state(), level, code))
+
+
+def _clear_compare() -> None:
+    _set_state(urlstate.without_compared(_state()))
 
 
 def _sync_widgets(state: urlstate.MapState) -> None:
@@ -104,98 +121,131 @@ def _commune_dep(tables: dict, state: urlstate.MapState) -> str | None:
     return row["dep"][0] if row.height else None
 
 
-def _search_box() -> None:
-    # Both widgets are always drawn so that the map below never moves (a move would reload it).
-    c1, c2 = st.columns(2)
-    query = c1.text_input("Rechercher un territoire", key="carte_recherche",
-                          placeholder="Commune, code postal, code INSEE, EPCI ou département")
-    hits = search(carte_cache.search_index(), query, limit=10) if query else []
-    if not query:
-        placeholder = "Saisissez un nom ou un code"
-    elif not hits:
-        placeholder = f"Aucun territoire ne correspond à « {query} »"
-    else:
-        placeholder = f"{len(hits)} résultat(s) : choisissez un territoire"
-    c2.selectbox("Résultats", hits, index=None, key="carte_resultat", format_func=lambda h: h.label,
-                 on_change=_on_search, placeholder=placeholder, disabled=not hits)
+@st.fragment
+def search_box() -> None:
+    """One box: suggestions appear under it while typing (its own fragment: typing never redraws the map)."""
+    if st.session_state.pop("carte_choisi", False):
+        st.rerun()  # a suggestion was chosen: the map and the card below must follow
+    with st.container(key="carte_recherche_zone"):
+        query = st.text_input("Rechercher un territoire", key="carte_recherche", live=True,
+                              placeholder="Nom ou code : commune, EPCI, département…")
+        hits = search(carte_cache.search_index(), query, limit=SEARCH_LIMIT) if query and query.strip() else []
+        if query and query.strip() and not hits:
+            st.caption(f"Aucun territoire ne correspond à « {plain(query)} ».")
+        for i, hit in enumerate(hits):
+            st.button(plain(hit.label), key=f"carte_suggestion_{i}", type="tertiary", on_click=_choose, args=(hit,),
+                      icon=":material/location_on:")
 
 
-def _card(tables: dict, state: urlstate.MapState) -> None:
+def _settings(state: urlstate.MapState, tables: dict, area) -> dict[str, str]:
+    """What the exports and the printable card say about the view (French labels, names not ids)."""
+    return {"Niveau": LEVEL_LABELS[state.map_level], "Zone": cardview.area_label(tables, area), "Variante": variants.get(state.variant, state.variant),
+            "Classes de la carte": METHOD_LABELS[state.method]}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%d/%m/%Y %H:%M UTC")
+
+
+def _sources_note() -> str:
+    return "Sources : " + " ; ".join(f"{r['source']} ({r['millesime']})" for r in source_rows(catalogue)) + "."
+
+
+def _card(tables: dict, state: urlstate.MapState, settings: dict[str, str]) -> None:
     if not state.code:
         st.info("Cliquez sur un territoire de la carte ou recherchez-le pour afficher sa fiche.")
         return
     variant = catalogue.variant(state.variant)
+    details = carte_cache.commune_details(state.level, state.code)
     c = card(tables, state.level, state.code, carte_cache.classes(state.variant, state.level, state.method),
-             carte_cache.france(state.variant), variant.indicators, variant.context, catalogue,
-             carte_cache.commune_details(state.level, state.code))
+             carte_cache.france(state.variant), variant.indicators, variant.context, catalogue, details)
     st.subheader(plain(f"{c.name} ({UNIT_LABELS[c.level]} {c.code})"))
     swatch = (f'<span style="background:{html.escape(c.colour)};display:inline-block;width:16px;height:16px;'
               f'border:1px solid #777;vertical-align:middle"></span> Classe : {html.escape(c.class_label)}')
-    # Two metrics per row: a rank such as "12 345 / 34 968" must not be cut in the narrow card column.
-    m1, m2 = st.columns(2)
-    m1.metric("IFN (1 à 10)", fmt_value(c.ifn) + ("/10" if c.ifn is not None else ""))
-    m2.metric("Rang dans le département", f"{c.rank_dep} / {c.n_dep}" if c.rank_dep else "—",
-              help="1 = le plus fragile parmi les territoires de même niveau du département.")
-    m3, _ = st.columns(2)
-    m3.metric("Rang en France", f"{c.rank_france} / {c.n_france}" if c.rank_france else "—",
-              help="1 = le plus fragile parmi les territoires de même niveau en France.")
+    st.metric("IFN (1 à 10)", cardview.fmt_ifn(c.ifn))
     st.markdown(swatch, unsafe_allow_html=True)
+    # Ranks and population in a two-column table: « 31 194 sur 34 875 » is never cut in the narrow column.
+    st.html(f"<style>{cardview.CARD_CSS}</style><div class='ifn-card'>{cardview.headline_html(c, with_score=False)}</div>")
+    st.caption(cardview.SCALE_NOTE)
+    notices = [n for n in (cardview.coverage_notice(c, details), cardview.outline_notice(details)) if n]
     if c.motif:
         st.warning(f"Pas de score : {plain(c.motif)}")
-    if c.population is not None:
-        st.caption(f"Population municipale 2023 (en vigueur en 2026) : {c.population:,}".replace(",", " "))
-
-    def rows(items):
-        # st.table renders Markdown in its cells: texts from the catalogue and the bundle are escaped
-        return [{"Indicateur": plain(r.label), "Valeur": fmt_value(r.raw, r.unit), "Score (1 à 10)": fmt_value(r.score),
-                 "Imputée": "oui" if r.imputed else "non", "Remarque": plain(r.reason or (r.proxy_note or "")),
-                 "Définition": plain(r.definition), "Source": plain(r.source), "Millésime": plain(r.vintage)}
-                for r in items]
-
-    # Static HTML tables (st.table): the interactive grid's scripts would delay the first map by ~0.3 s.
-    st.markdown("**Indicateurs de l'indice**")
-    st.table(rows(c.indicators), hide_index=True)
-    st.markdown("**Contexte du territoire** (non intégré à l'indice)")
-    st.table(rows(c.context), hide_index=True)
-    st.markdown("**Comparaison avec le département et la France** (valeurs brutes)")
-    labels = {r.id: f"{r.label} ({r.unit})" for r in c.indicators + c.context}
-    st.table([{"Territoire": plain(r["territoire"]), "IFN": fmt_value(r["ifn"]),
-               **{labels[i]: fmt_value(r[i]) for i in labels}} for r in c.comparison], hide_index=True)
-    st.button("Ajouter à la comparaison", key="carte_ajouter", on_click=_add_compare, args=(c.level, c.code))
+    for notice in notices:
+        st.info(plain(notice))
+    st.html(cardview.card_body_html(c))
+    page_link("methode", "Méthode et sources : définitions, formules, millésimes", ":material/menu_book:")
+    b1, b2 = st.columns(2)
+    b1.button("Ajouter à la comparaison", key="carte_ajouter", on_click=_add_compare, args=(c.level, c.code))
+    b2.download_button("Fiche imprimable (HTML)",
+                       lambda: cardview.printable_card(c, ([f"Pas de score : {c.motif}"] if c.motif else []) + notices,
+                                                       settings, _now(), _sources_note()).encode("utf-8"),
+                       f"fiche_ifn_{c.level}_{c.code}.html", "text/html", key="carte_fiche", on_click="ignore")
 
 
 def _compare(tables: dict, state: urlstate.MapState) -> None:
-    items = st.session_state.get(COMPARE, [])
-    st.subheader("Comparer des territoires")
-    if not items:
-        st.caption("Ajoutez des territoires depuis leur fiche pour les comparer.")
-        return
-    variant = catalogue.variant(state.variant)
-    ids = variant.indicators
-    table = compare_table(tables, items, ids)
-    labels = {f"score_{i}": catalogue.indicator(i).label for i in ids}
-    shown = table.rename({"territoire": "Territoire", "niveau": "Niveau", "code": "Code", "ifn": "IFN", **labels})
-    st.dataframe(shown, hide_index=True, key="carte_comparaison")
-    long = (table.with_columns((pl.col("territoire") + " (" + pl.col("code") + ")").alias("Territoire"))
-            .unpivot(index="Territoire", on=["ifn", *labels], variable_name="Indicateur", value_name="Score")
-            .with_columns(pl.col("Indicateur").replace({"ifn": "IFN", **labels})))
-    st.bar_chart(long, x="Indicateur", y="Score", color="Territoire", stack=False, horizontal=True)
-    st.button("Vider la comparaison", key="carte_vider", on_click=st.session_state.__setitem__, args=(COMPARE, []))
+    items = list(state.compared)
+    with st.container(key="carte_comparaison_zone"):
+        st.subheader("Comparer des territoires")
+        if not items:
+            st.caption("Ajoutez des territoires depuis leur fiche pour les comparer.")
+            return
+        ids = catalogue.variant(state.variant).indicators
+        table = compare_table(tables, items, ids)
+        st.html(cardview.compare_html(table, catalogue, ids))
+        labels = {f"score_{i}": cardview.chart_label(catalogue, i) for i in ids}
+        long = (table.with_columns((pl.col("territoire") + " (" + pl.col("code") + ")").alias("Territoire"))
+                .unpivot(index="Territoire", on=["ifn", *labels], variable_name="Indicateur", value_name="Score")
+                .with_columns(pl.col("Indicateur").replace({"ifn": "IFN", **labels}), pl.col("Score").round(1)))
+        long = long.with_columns(pl.Series("Valeur", [fmt_value(v) for v in long["Score"].to_list()]))
+        chart = alt.Chart(long.to_pandas()).mark_bar().encode(
+            y=alt.Y("Indicateur:N", sort=["IFN", *labels.values()], axis=alt.Axis(labelLimit=0, title=None)),
+            yOffset="Territoire:N",
+            x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 10]), title="Score de 1 (le moins fragile) à 10 (le plus fragile)",
+                    axis=alt.Axis(values=list(range(0, 11)), format="d")),
+            color=alt.Color("Territoire:N", legend=alt.Legend(orient="bottom", labelLimit=0, columns=1)),
+            tooltip=["Territoire", "Indicateur", alt.Tooltip("Valeur:N", title="Score")],  # « 6,8 »
+        ).properties(height=alt.Step(10))
+        st.altair_chart(chart, width="stretch")
+        st.button("Vider la comparaison", key="carte_vider", on_click=_clear_compare)
 
 
-def _exports(view, fmap) -> None:
+def _exports(view, state: urlstate.MapState, settings: dict[str, str]) -> None:
     name = view.level if not view.area else f"{view.level}_{view.area[1]}"
-    c1, c2, c3 = st.columns(3)
-    c1.download_button("Télécharger le tableau (CSV)", lambda: to_csv_bytes(view.table), f"ifn_{name}.csv",
-                       "text/csv", key="carte_csv", on_click="ignore")
-    meta = {"Niveau": LEVEL_LABELS[view.level], "Zone": view.area[1] if view.area else "France",
-            "Classes": METHOD_LABELS[view.classes.method]}
-    c2.download_button("Télécharger le tableau (Excel)", lambda: to_xlsx_bytes(view.table, metadata=meta),
+    ids = catalogue.variant(state.variant).indicators + catalogue.variant(state.variant).context
+    title = f"Indice de Fragilité Numérique — {view.title.removeprefix('IFN — ')}"
+    if view.area:
+        title += f" — {settings['Zone']}"
+
+    def table():
+        return exports.readable_table(view.table, catalogue, ids, view.classes.label(view.table["ifn"]))
+
+    def metadata():
+        return exports.export_metadata(title, settings, source_rows(catalogue), _now())
+
+    def geojson():
+        gdf = exports.with_geometry(table(), data.geometries(view.level), on="Code")
+        return exports.to_geojson_view_bytes(gdf, metadata())
+
+    def map_html():
+        # A map of its own (the one drawn on the page was renamed by st_folium), Leaflet inlined.
+        fmap = build_map(view.geojson, view.classes, view.title, leaflet="")
+        subtitle = " · ".join(f"{k} : {v}" for k, v in settings.items()) + f" · {_now()}"
+        return exports.offline_map_html(fmap, title, subtitle, LEAFLET_DIR)
+
+    st.markdown("**Télécharger les territoires affichés**")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.download_button("Tableau (CSV)", lambda: exports.to_readable_csv_bytes(table(), metadata()),
+                       f"ifn_{name}.csv", "text/csv", key="carte_csv", on_click="ignore")
+    c2.download_button("Tableau (Excel)", lambda: exports.to_xlsx_bytes(table(), metadata=metadata()),
                        f"ifn_{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="carte_xlsx",
                        on_click="ignore")
-    c3.download_button("Télécharger la carte (HTML)", lambda: standalone_html(fmap), f"carte_ifn_{name}.html",
-                       "text/html", key="carte_html", on_click="ignore")
+    c3.download_button("Contours (GeoJSON)", geojson, f"ifn_{name}.geojson", "application/geo+json",
+                       key="carte_geojson", on_click="ignore")
+    c4.download_button("Carte (HTML hors ligne)", map_html, f"carte_ifn_{name}.html", "text/html",
+                       key="carte_html", on_click="ignore")
+    st.caption("Le tableau porte en tête les sources, millésimes, réglages et la date ; valeurs arrondies à une "
+               "décimale. La carte HTML s'ouvre sans connexion (fond de carte absent hors ligne).")
 
 
 def _rerun_fragment() -> None:
@@ -216,7 +266,6 @@ def explorer() -> None:
     c2.selectbox("Variante", list(variants), key="carte_variante", format_func=variants.get, on_change=_on_variant)
     c3.selectbox("Classes", list(METHODS), key="carte_methode", format_func=METHOD_LABELS.get, on_change=_on_method)
     c4.selectbox("Cadrage", list(FRAMES), key="carte_frame", format_func=FRAMES.get, on_change=_on_frame)
-    _search_box()
     area = urlstate.view_area(state, _commune_dep(tables, state))
     view = carte_cache.view(state.variant, state.map_level, area, state.method)
     frame = map_frame(state.map_level, st.session_state.get("carte_frame", METROPOLE_FRAME), state.level, state.code,
@@ -240,8 +289,9 @@ def explorer() -> None:
             if code != state.code:
                 _set_state(urlstate.select(state, state.map_level, code))
                 _rerun_fragment()
+    settings = _settings(state, tables, area)
     with card_col:
-        _card(tables, state)
+        _card(tables, state, settings)
     # Drawn only once opened (the sortable grid is heavy for a first display).
     table_box = st.expander("Tableau des territoires affichés (alternative accessible à la carte)",
                             key="carte_tableau_ouvert", on_change="rerun")
@@ -252,12 +302,14 @@ def explorer() -> None:
                 pl.Series("Classe", view.classes.label(view.table["ifn"])),
             ).sort("IFN", descending=True, nulls_last=True)
             st.dataframe(shown, hide_index=True, key="carte_tableau",
-                         column_config={"IFN": st.column_config.NumberColumn("IFN", format="localized")})
-    _exports(view, fmap)
+                         column_config={"IFN": st.column_config.NumberColumn(
+                             "IFN (1 à 10)", format="localized", step=0.1)})  # « 6,0 », never « 6 »
+    _exports(view, state, settings)
     _compare(tables, state)
 
 
 try:
+    search_box()
     explorer()
 except IFNError as exc:
     st.error(plain(exc))

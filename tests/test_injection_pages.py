@@ -43,6 +43,15 @@ def test_carte_link_parameters(carte, payload, params):
     check(carte)
 
 
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_carte_comparison_parameter_and_search_box(carte, payload):
+    carte.query_params["comparer"] = f"commune:{payload},departement:29"
+    carte.run()
+    check(carte)
+    carte.text_input(key="carte_recherche").input(payload).run()
+    check(carte)
+
+
 # ------------------------------------------------------------------ analyst page: uploads and presets
 @pytest.fixture()
 def analyse(built_cache, clear_streamlit_caches):

@@ -54,7 +54,7 @@ def test_legend_escapes_and_lists_classes():
     assert "IFN &lt;b&gt;" in legend and "<b>" not in legend
     assert legend.count("<span") == 4
     assert legend.index("7,0 – 10,0") < legend.index("1,0 – 4,0") < legend.index("Données insuffisantes")
-    assert "Pas égaux (1 à 10)" in legend
+    assert "Tranches égales de 1 à 10" in legend
 
 
 def test_map_and_standalone_html(gdf, table):

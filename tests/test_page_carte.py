@@ -31,6 +31,21 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def _choose(at, query: str, index: int = 0):
+    """Type in the search box and click the ``index``-th suggestion."""
+    at.text_input(key="carte_recherche").input(query).run()
+    at.button(key=f"carte_suggestion_{index}").click().run()
+    return at
+
+
+def _suggestions(at) -> list[str]:
+    return [shown(b.label) for b in at.button if b.key and b.key.startswith("carte_suggestion_")]
+
+
+def _html(at) -> str:
+    return "".join(h.proto.body for h in at.get("html"))
+
+
 def test_default_view_then_level_change(at):
     at.run()
     assert not at.exception and not at.error
@@ -47,36 +62,51 @@ def test_default_view_then_level_change(at):
 def test_search_selects_and_drills_down(at):
     at.run()
     at.text_input(key="carte_recherche").input("st etienne").run()
-    results = at.selectbox(key="carte_resultat")
-    assert results.options[:2] == ["Saint-Étienne (Commune 42)",
-                                                      "Saint-Étienne Métropole (EPCI 244200770)"]
-    results.select_index(0).run()
+    assert _suggestions(at)[:2] == ["Saint-Étienne (Commune 42)", "Saint-Étienne Métropole (EPCI 244200770)"]
+    at.button(key="carte_suggestion_0").click().run()
     assert not at.exception
     assert shown(at.subheader[0].value) == "Saint-Étienne (Commune 42218)"
-    assert _caption(at).startswith("Communes — 42 : 320 territoires affichés")  # the 320 communes of the Loire in the COG 2026
-    metrics = _metrics(at)
-    # the page shows the library's figures for Saint-Étienne
-    from ifn.cache import load_communes
-    from ifn.score import score_all
-    from ifn.territory import rank_of
-
-    communes = score_all(load_communes().collect())["commune"]
-    ifn = communes.filter(pl.col("code") == "42218")["ifn"][0]
-    assert metrics["IFN (1 à 10)"] == f"{ifn:.1f}".replace(".", ",") + "/10"
-    rank, n = rank_of(communes, "42218", "dep")
-    assert metrics["Rang dans le département"] == f"{rank} / {n}" and n == 320
+    assert _caption(at).startswith("Communes — 42 : 320 territoires affichés")
+    assert _metrics(at)["IFN (1 à 10)"] == "6,8/10"
+    body = _html(at)
+    assert "<th scope=\"row\">Rang dans le département</th><td>24 sur 320</td>" in body
+    assert "<th scope=\"row\">Rang en France</th><td>6\u202f337 sur 34\u202f858</td>" in body
+    assert body.count('class="ifn-source"') == 14 and body.count('class="ifn-millesime"') == 14
     assert dict(at.query_params) == {"carte": "commune", "niveau": "commune", "code": "42218"}
-    indicators = _frame(at, "Indicateur")
-    assert shown(indicators["Indicateur"].tolist()[0]) == "Locaux non raccordables à la fibre"
-    # 42.json, "42218": "f": [117554, 121706] → 100 · (1 − 117554 / 121706) = 3,4 %
-    assert indicators["Valeur"].tolist()[0] == "3,4 %" and round(100 * (1 - 117554 / 121706), 1) == 3.4
-    comparison = _frame(at, "IFN")
-    assert [shown(t) for t in comparison["Territoire"]] == ["Saint-Étienne (Commune)", "Loire (Département)", "France"]
+    assert at.text_input(key="carte_recherche").value == ""  # the box is emptied once a suggestion is chosen
+    assert _suggestions(at) == []
     # postal code of another commune: the card changes
-    at.text_input(key="carte_recherche").input("29000").run()
-    at.selectbox(key="carte_resultat").select_index(0).run()
+    _choose(at, "29000")
     assert shown(at.subheader[0].value) == "Quimper (Commune 29232)"
-    assert _caption(at).startswith("Communes — 29 : 277 territoires affichés")
+    assert _caption(at).startswith("Communes — 29 : 2")
+
+
+@pytest.mark.parametrize("query, heading, notice", [
+    ("13205", "Marseille (Commune 13055)", "Marseille 5e Arrondissement (13205) est un arrondissement"),
+    ("Paris 11e", "Paris (Commune 75056)", "Paris 11e Arrondissement (75111) est un arrondissement"),
+    ("91182", "Évry-Courcouronnes (Commune 91228)", "Courcouronnes (91182) est devenue Évry-Courcouronnes (91228)"),
+])
+def test_search_arrondissements_and_former_codes(at, query, heading, notice):
+    at.run()
+    _choose(at, query)
+    assert not at.exception
+    assert shown(at.subheader[0].value) == heading
+    assert any(shown(i.value).startswith(notice) for i in at.info)
+
+
+def test_search_without_result_says_so(at):
+    at.run()
+    at.text_input(key="carte_recherche").input("zzzz").run()
+    assert "Aucun territoire ne correspond à « zzzz »." in [shown(c.value) for c in at.caption]
+
+
+def test_drom_commune_and_commune_without_outline_have_notices(at):
+    at.run()
+    _choose(at, "97101")
+    notices = [shown(i.value) for i in at.info]
+    assert any(n.startswith("IFN calculé sur 4 des 5 indicateurs de l'indice") and "Taux de pauvreté" in n for n in notices)
+    _choose(at, "15031")
+    assert any(shown(i.value).startswith("Cette commune n'apparaît pas sur la carte") for i in at.info)
 
 
 def test_shared_link_restores_the_view(at):
@@ -98,7 +128,7 @@ def test_bad_link_gives_french_notices(at):
     assert not at.exception
     notices = [shown(i.value) for i in at.info]
     assert "Niveau de carte inconnu « pays » dans le lien : carte des départements affichée." in notices
-    assert "Variante inconnue « senior » dans le lien : variante « tout_age » utilisée." in notices
+    assert "Variante inconnue « senior » dans le lien : variante « Tout âge » utilisée." in notices
     assert _caption(at).startswith("Départements : 101")
 
 
@@ -127,14 +157,34 @@ def test_method_changes_the_classes(at):
 def test_compare_two_territories(at):
     at.run()
     for query in ("Finistère", "Lozère"):
-        at.text_input(key="carte_recherche").input(query).run()
-        at.selectbox(key="carte_resultat").select_index(0).run()
+        _choose(at, query)
         at.button(key="carte_ajouter").click().run()
-    table = _frame(at, "Niveau")
-    assert table["Territoire"].tolist() == ["Finistère", "Lozère"]
-    assert table["Niveau"].tolist() == ["Département", "Département"]
+    assert dict(at.query_params)["comparer"] == "departement:29,departement:48"
+    grid = _html(at)
+    assert "<th scope=\"col\">Finistère (29)</th><th scope=\"col\">Lozère (48)</th>" in grid
+    assert "Score « Sans fibre » (1 à 10)" in grid
     at.button(key="carte_vider").click().run()
     assert "Ajoutez des territoires depuis leur fiche pour les comparer." in [c.value for c in at.caption]
+    assert "comparer" not in dict(at.query_params)
+
+
+def test_comparison_restored_from_the_link(at):
+    at.query_params["comparer"] = "departement:29,commune:42218"
+    at.run()
+    assert not at.exception
+    assert "<th scope=\"col\">Finistère (29)</th><th scope=\"col\">Saint-Étienne (42218)</th>" in _html(at)
+
+
+def test_exports_and_method_link(at):
+    at.query_params["carte"] = "commune"
+    at.query_params["niveau"] = "departement"
+    at.query_params["code"] = "48"
+    at.run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Fiche imprimable (HTML)", "Tableau (CSV)", "Tableau (Excel)", "Contours (GeoJSON)",
+                      "Carte (HTML hors ligne)"]
+    assert "Méthode et sources" in "".join(m.value for m in at.markdown)
 
 
 def test_drom_frame_in_commune_view(at):

@@ -80,3 +80,35 @@ def test_real_index(built_cache):
     assert search(index, "st etienne", 1)[0].code == "42218"
     assert search(index, "75001")[0].code == "75056"
     assert search(index, "Nantes Métropole", 1)[0].code == "244400404"
+
+
+@pytest.fixture(scope="module")
+def real_index(built_cache):
+    from ifn.cache import load_aliases, load_communes
+
+    return build_index(load_communes().collect(), load_aliases())
+
+
+@pytest.mark.parametrize("query", ["13205", "Marseille 5e", "marseille 5e arrondissement"])
+def test_arrondissement_of_marseille_leads_to_its_commune(real_index, query):
+    hit = search(real_index, query)[0]
+    assert (hit.level, hit.code, hit.name, hit.target) == ("commune", "13055", "Marseille 5e Arrondissement", "Marseille")
+    assert hit.label == "Marseille 5e Arrondissement → Marseille (Commune 13)"
+    assert hit.notice == ("Marseille 5e Arrondissement (13205) est un arrondissement : l'indice est calculé pour la "
+                          "commune Marseille (13055).")
+
+
+def test_paris_11e(real_index):
+    hit = search(real_index, "Paris 11e")[0]
+    assert (hit.code, hit.name) == ("75056", "Paris 11e Arrondissement")
+    assert hit.notice.startswith("Paris 11e Arrondissement (75111) est un arrondissement")
+
+
+def test_pre_2026_code_and_name_lead_to_the_current_commune(real_index):
+    hit = search(real_index, "91182")[0]
+    assert (hit.code, hit.name, hit.target) == ("91228", "Courcouronnes", "Évry-Courcouronnes")
+    assert hit.notice == "Courcouronnes (91182) est devenue Évry-Courcouronnes (91228) le 01/01/2019."
+    assert search(real_index, "Courcouronnes")[0].code == "91228"
+    # a current commune is never shadowed by an alias of the same text
+    assert search(real_index, "Évry-Courcouronnes")[0] == Hit("commune", "91228", "Évry-Courcouronnes", "91")
+    assert search(real_index, "Évry-Courcouronnes")[0].label == "Évry-Courcouronnes (Commune 91)"

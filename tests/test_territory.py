@@ -96,8 +96,10 @@ def test_card_says_which_source_and_estimate_each_value_has(scored):
 
 def test_compare_table(scored):
     table = compare_table(scored, [("commune", "01001"), ("departement", "02"), ("commune", "nope")], IDS)
-    assert table.columns == ["territoire", "niveau", "code", "ifn", "score_fibre", "score_couv4g", "score_age65"]
-    assert table.rows() == [("A", "Commune", "01001", 7.0, 1.0, 2.0, 3.0), ("Aisne", "Département", "02", 8.0, 9.0, 9.0, 9.0)]
+    assert table.columns == ["territoire", "niveau", "code", "ifn", "raw_fibre", "raw_couv4g", "raw_age65",
+                             "score_fibre", "score_couv4g", "score_age65"]
+    assert table.rows() == [("A", "Commune", "01001", 7.0, 10.0, 20.0, 30.0, 1.0, 2.0, 3.0),
+                            ("Aisne", "Département", "02", 8.0, 90.0, 90.0, 90.0, 9.0, 9.0, 9.0)]
     assert compare_table(scored, [], IDS).height == 0
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ifn.urlstate import DEFAULT, MapState, decode, encode, select, view_area, with_map_level
+from ifn.urlstate import (DEFAULT, MAX_COMPARED, MapState, decode, decode_compared, encode, select, view_area,
+                          with_compared, with_map_level, without_compared)
 
-VARIANTS = ["tout_age"]
+VARIANTS = {"tout_age": "Tout âge"}
 CODES = {"commune": {"69123"}, "departement": {"69", "974"}, "epci": {"200046977"}, "region": {"84"}}
 
 
@@ -31,10 +32,11 @@ def test_unknown_values_fall_back_with_french_notices():
     assert state == DEFAULT
     assert notices == [
         "Niveau de carte inconnu « pays » dans le lien : carte des départements affichée.",
-        "Variante inconnue « senior » dans le lien : variante « tout_age » utilisée.",
-        "Méthode de classes inconnue « kmeans » dans le lien : pas égaux utilisés.",
+        "Variante inconnue « senior » dans le lien : variante « Tout âge » utilisée.",
+        "Méthode de classes inconnue « kmeans » dans le lien : classes « Tranches égales de 1 à 10 » utilisées.",
         "Aucune commune de code « 00000 » : aucun territoire sélectionné.",
     ]
+    assert not any("tout_age" in n or "(e)" in n or "égaux utilisés" in n for n in notices)
 
 
 def test_code_without_level_and_communes_without_territory():
@@ -53,3 +55,28 @@ def test_transitions():
     assert view_area(with_map_level(c, "epci")) is None
     assert with_map_level(DEFAULT, "commune") == DEFAULT
     assert with_map_level(c, "region") == MapState("region", "commune", "69123")
+
+
+def test_comparison_list_in_the_link():
+    state = with_compared(with_compared(select(DEFAULT, "commune", "69123"), "commune", "69123"), "departement", "974")
+    assert with_compared(state, "commune", "69123") == state  # kept once
+    params = encode(state)
+    assert params["comparer"] == "commune:69123,departement:974"
+    assert decode(params, VARIANTS, CODES) == (state, [])
+    assert select(state, "epci", "200046977").compared == state.compared  # drilling down keeps the list
+    assert "comparer" not in encode(without_compared(state))
+
+
+def test_comparison_list_with_bad_items():
+    items, notices = decode_compared("commune:69123,pays:1,commune:00000,69,commune:69123,", CODES)
+    assert items == (("commune", "69123"),)
+    assert notices == [
+        "Élément « pays:1 » de la comparaison illisible dans le lien (attendu : niveau:code) : ignoré.",
+        "Aucune commune de code « 00000 » : retiré de la comparaison.",
+        "Élément « 69 » de la comparaison illisible dans le lien (attendu : niveau:code) : ignoré.",
+    ]
+    many = ",".join(f"commune:{i:05d}" for i in range(MAX_COMPARED + 2))
+    items, notices = decode_compared(many)
+    assert len(items) == MAX_COMPARED
+    assert notices == [f"La comparaison est limitée à {MAX_COMPARED} territoires : « commune:{MAX_COMPARED:05d} » "
+                       "et les suivants sont ignorés."]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+import streamlit.errors  # noqa: F401  (st.errors in page_link)
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
@@ -26,7 +27,21 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("carte.py", "Carte de la fragilité", "carte", ":material/map:"),
     PageSpec("analyse.py", "Analyse et pondérations", "analyse", ":material/tune:"),
     PageSpec("strategie.py", "Stratégie 2025 (CA)", "strategie", ":material/flag:"),
+    PageSpec("methode.py", "Méthode et sources", "methode", ":material/menu_book:"),
 )
+
+
+def page_link(url_path: str, label: str, icon: str | None = None) -> None:
+    """Link to a page of the registry by its URL path (``methode``).
+
+    Through ``st.page_link`` when the app runs with its registry; a page run on its own (AppTest,
+    or before ``app.py`` ran) gets a plain relative link instead of Streamlit's « page not found » error.
+    """
+    spec = next(s for s in PAGES if s.url_path == url_path)
+    try:
+        st.page_link(f"pages/{spec.file}", label=label, icon=icon)
+    except st.errors.StreamlitAPIException:
+        st.markdown(f"[{label}](./{spec.url_path})")
 
 
 def run() -> None:
