@@ -155,15 +155,16 @@ def totals(table: pl.DataFrame, priority: pl.DataFrame, thresholds: Thresholds) 
 
 
 def sentence(t: Totals, thresholds: Thresholds, territory: str | None = None) -> str:
-    """« 48 200 habitants vivent dans 112 communes d'IFN ≥ 7 à plus de 10 km d'un lieu de médiation »."""
-    where = f" ({territory})" if territory else ""
+    """« Aveyron : 66 929 habitants vivent dans 107 communes d'IFN ≥ 7 à plus de 10 km d'un lieu de médiation
+    numérique, soit 23,9 % de la population. »"""
+    where = f"{territory} : " if territory else ""
     criterion = (f"d'IFN ≥ {fr(thresholds.ifn_min)} à plus de {fr(thresholds.distance_km)} km d'un lieu de "
                  "médiation numérique")
     if t.communes == 0:
-        return f"Aucune commune{where} {criterion}."
+        return f"{where}{'aucune' if where else 'Aucune'} commune {criterion}."
     people = "habitant vit" if t.habitants == 1 else "habitants vivent"
     communes = "commune" if t.communes == 1 else "communes"
-    text = f"{fr_int(t.habitants)} {people} dans {fr_int(t.communes)} {communes} {criterion}{where}"
+    text = f"{where}{fr_int(t.habitants)} {people} dans {fr_int(t.communes)} {communes} {criterion}"
     if t.habitants_territoire:
         text += f", soit {fr(100 * t.habitants / t.habitants_territoire)} % de la population"
     return text + "."
@@ -220,3 +221,49 @@ def export_metadata(thresholds: Thresholds, territory: str, t: Totals) -> dict[s
             "Distance": "à vol d'oiseau, du centre de population de la commune (IRIS 2022) au lieu le plus proche, "
                         "départements voisins compris",
             "Sources": "IFN (ce tableau de bord) ; lieux CNFS, décembre 2022 (ANCT)"}
+
+
+AREA_PREFIXES = {"dep": "departement", "departement": "departement", "reg": "region", "region": "region",
+                 "epci": "epci"}
+
+
+def parse_area(text: str | None, table: pl.DataFrame) -> tuple[str | None, str | None, str]:
+    """« dep:33 », « region:75 », « epci:200054781 » → (area level, code, French name); None → France.
+
+    ``table`` is ``commune_table`` (all communes): an unknown code is refused in French."""
+    if text is None or not text.strip():
+        return None, None, "France"
+    kind, sep, code = text.strip().partition(":")
+    level = AREA_PREFIXES.get(kind.strip().lower())
+    code = code.strip()
+    if not sep or level is None or not code:
+        raise InputError(f"Territoire « {text} » : écrivez dep:<code>, reg:<code> ou epci:<SIREN> "
+                         "(par exemple dep:33).")
+    lvl = levels.level(level)
+    rows = table.filter(pl.col(lvl.key) == code)
+    if not rows.height:
+        raise InputError(f"Territoire « {text} » : {lvl.none} de code « {code} » (COG 2026).")
+    name = rows[lvl.name][0] if lvl.name in rows.columns else None
+    return level, code, name or code
+
+
+def area_table(table: pl.DataFrame, area_level: str | None, area_code: str | None) -> pl.DataFrame:
+    """The communes of one area (every commune of France without area)."""
+    from ifn.mapview import area_filter
+
+    return area_filter(table, area_level, area_code)
+
+
+def unit_export_frame(units: pl.DataFrame, thresholds: Thresholds, territory: str) -> pl.DataFrame:
+    """``by_unit`` as exported, with the settings in every row."""
+    return units.with_columns(pl.lit(territory).alias("territoire"), pl.lit(thresholds.ifn_min).alias("reglage_ifn_min"),
+                              pl.lit(thresholds.distance_km).alias("reglage_distance_km"))
+
+
+def geojson_with_settings(data: bytes, metadata: dict[str, str]) -> bytes:
+    """A GeoJSON FeatureCollection with a ``reglages`` member holding the settings (RFC 7946 foreign member)."""
+    import json
+
+    fc = json.loads(data)
+    fc = {"type": fc["type"], "reglages": metadata, **{k: v for k, v in fc.items() if k != "type"}}
+    return json.dumps(fc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

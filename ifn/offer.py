@@ -159,10 +159,40 @@ def in_area(offer_places: pl.DataFrame, communes: pl.DataFrame, area_level: str 
     return offer_places.filter(pl.col("code").is_in(codes.implode()))
 
 
-def near_box(offer_places: pl.DataFrame, box: tuple[float, float, float, float], margin_deg: float = 0.15
+def near_box(offer_places: pl.DataFrame, box: tuple[float, float, float, float], margin_deg: float = 0.1
              ) -> pl.DataFrame:
-    """Places inside ``box`` (west, south, east, north) widened by ``margin_deg`` (about 15 km): the map also
+    """Places inside ``box`` (west, south, east, north) widened by ``margin_deg`` (about 10 km): the map also
     shows the places just across the border, where the nearest one may be."""
     west, south, east, north = box
     return offer_places.filter(pl.col("lon").is_between(west - margin_deg, east + margin_deg)
                                & pl.col("lat").is_between(south - margin_deg, north + margin_deg))
+
+
+PLACE_EXPORT = {"couche": "type_de_lieu", "nom": "nom", "adresse": "adresse", "code_postal": "code_postal",
+                "commune_source": "commune_indiquee", "code": "code_commune_2026", "services": "services",
+                "horaires_fr": "horaires", "horaires": "horaires_osm", "conditions_acces": "acces",
+                "date_maj": "date_mise_a_jour", "source": "source", "lat": "latitude", "lon": "longitude"}
+
+
+def export_frame(offer_places: pl.DataFrame, territory: str) -> pl.DataFrame:
+    """The places as exported: French column names, layer label, territory in every row."""
+    labels = {k: v.label for k, v in LAYERS.items()}
+    return (offer_places.select(list(PLACE_EXPORT)).with_columns(pl.col("couche").replace_strict(labels))
+            .rename(PLACE_EXPORT).with_columns(pl.lit(territory).alias("territoire")))
+
+
+def export_metadata(territory: str, rejected: int) -> dict[str, str]:
+    return {"Territoire": territory, "Lieux": "lieux des communes du territoire (point dans le contour de la commune)",
+            **{f"Source — {layer.label}": layer.source for layer in LAYERS.values()},
+            "Lieux écartés (national)": f"{rejected} lieu(x) sans coordonnées utilisables ou hors de France"}
+
+
+def to_geojson_bytes(frame: pl.DataFrame, metadata: dict[str, str]) -> bytes:
+    """GeoJSON points of ``export_frame`` (``latitude, longitude``) with the settings as ``reglages``."""
+    import json
+
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["longitude"], r["latitude"]]},
+                 "properties": {k: v for k, v in r.items() if k not in ("latitude", "longitude")}}
+                for r in frame.iter_rows(named=True)]
+    fc = {"type": "FeatureCollection", "reglages": metadata, "features": features}
+    return json.dumps(fc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
