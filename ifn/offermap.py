@@ -98,4 +98,7 @@ def offer_map(fc: dict, classes: Classes, title: str, places: pl.DataFrame, leaf
               shown: tuple[str, ...] | None = None) -> folium.Map:
     """IFN of the communes (``fc`` from ``ifn.mapview.feature_collection``) with the three layers of places."""
     fmap = build_map(fc, classes, title, frame=frame, height=height, leaflet=leaflet)
+    for child in fmap._children.values():  # the communes stay drawn: only the places are toggled
+        if isinstance(child, (folium.GeoJson, folium.TileLayer)):
+            child.control = False
     return add_place_layers(fmap, places, leaflet, shown)
