@@ -12,6 +12,7 @@ any character. Leaflet.markercluster 1.5.3 (MIT) is served by the app
 from __future__ import annotations
 
 import html
+import json
 
 import folium
 import polars as pl
@@ -33,34 +34,45 @@ def markercluster_base(leaflet_base: str) -> str:
     return MARKERCLUSTER_CDN
 
 
-def _line(label: str, value: object) -> str:
-    if value is None or not str(value).strip():
-        return ""
-    return f"<div><b>{html.escape(label)}</b> : {html.escape(str(value))}</div>"
+FIELDS = ("nom", "adresse", "services", "horaires_fr", "conditions_acces", "mise_a_jour")
 
 
-def popup_html(row: dict) -> str:
-    """Popup of one place: name, address, services, hours in French, access, source and date (all escaped)."""
+def popup_fields(row: dict) -> list[str]:
+    """The popup's values of one place, each HTML-escaped (``FIELDS`` order): the browser only puts them
+    between fixed tags (``CALLBACK``), so that thousands of popups travel as short strings."""
     where = " ".join(str(v) for v in (row.get("code_postal"), row.get("commune_source")) if v)
     address = ", ".join(str(v) for v in (row.get("adresse"), where) if v)
-    layer = LAYERS[row["couche"]]
     date = row.get("date_maj")
-    source = layer.source + (f" ; fiche mise à jour le {date[8:10]}/{date[5:7]}/{date[:4]}" if date else "")
-    return (f'<div class="ifn-lieu" style="font:12px sans-serif;max-width:300px">'
-            f"<div style=\"font-weight:bold;font-size:13px\">{html.escape(str(row.get('nom') or 'Lieu sans nom'))}</div>"
-            f"<div><em>{html.escape(layer.label)}</em></div>"
-            + _line("Adresse", address) + _line("Services", row.get("services"))
-            + _line("Horaires", row.get("horaires_fr")) + _line("Accès", row.get("conditions_acces"))
-            + f'<div style="color:#666;margin-top:4px">Source : {html.escape(source)}</div></div>')
+    values = {"nom": row.get("nom") or "Lieu sans nom", "adresse": address, "services": row.get("services"),
+              "horaires_fr": row.get("horaires_fr"), "conditions_acces": row.get("conditions_acces"),
+              "mise_a_jour": f"fiche mise à jour le {date[8:10]}/{date[5:7]}/{date[:4]}" if date else ""}
+    return [html.escape(str(values[f] or ""), quote=True) for f in FIELDS]
 
 
-CALLBACK = """function (row) {
+def _js_string(text: str) -> str:
+    """A JavaScript string literal of our own (escaped) HTML, safe inside a <script> element."""
+    return json.dumps(text, ensure_ascii=False).replace("</", "<\\/")
+
+
+def callback(layer) -> str:
+    """JavaScript making one circle marker with its tooltip (the name) and popup from a row of ``layer_rows``:
+    ``[lat, lon, nom, adresse, services, horaires, accès, mise à jour]``, values already escaped."""
+    head = _js_string(f"<div><em>{html.escape(layer.label)}</em></div>")
+    source = _js_string(html.escape(f"Source : {layer.source}"))
+    return """function (row) {
+    function line(label, value) { return value ? '<div><b>' + label + '</b> : ' + value + '</div>' : ''; }
     var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
         {radius: 6, color: '#ffffff', weight: 1.2, fillColor: '%s', fillOpacity: 0.95});
-    marker.bindPopup(row[2], {maxWidth: 320});
-    marker.bindTooltip(row[3]);
+    marker.bindPopup('<div class="ifn-lieu" style="font:12px sans-serif;max-width:300px">'
+        + '<div style="font-weight:bold;font-size:13px">' + row[2] + '</div>' + %s
+        + line('Adresse', row[3]) + line('Services', row[4]) + line('Horaires', row[5]) + line('Accès', row[6])
+        + '<div style="color:#666;margin-top:4px">' + %s + (row[7] ? ' ; ' + row[7] : '') + '</div></div>',
+        {maxWidth: 320});
+    marker.bindTooltip(row[2]);
     return marker;
-}"""
+}""" % (layer.colour, head, source)
+
+
 CLUSTER_ICON = """function (cluster) {
     return L.divIcon({html: '<div style="background:%s;color:#fff;border:2px solid #fff;border-radius:50%%;'
         + 'width:30px;height:30px;line-height:26px;text-align:center;font:bold 12px sans-serif;'
@@ -70,9 +82,8 @@ CLUSTER_ICON = """function (cluster) {
 
 
 def layer_rows(places: pl.DataFrame) -> list[list]:
-    """``[lat, lon, popup HTML, tooltip text]`` per place (escaped)."""
-    return [[r["lat"], r["lon"], popup_html(r), html.escape(str(r.get("nom") or ""))]
-            for r in places.iter_rows(named=True)]
+    """``[lat, lon, escaped popup fields…]`` per place, coordinates rounded to 5 decimals (about 1 m)."""
+    return [[round(r["lat"], 5), round(r["lon"], 5), *popup_fields(r)] for r in places.iter_rows(named=True)]
 
 
 def add_place_layers(fmap: folium.Map, places: pl.DataFrame, leaflet: str, shown: tuple[str, ...] | None = None
@@ -82,7 +93,7 @@ def add_place_layers(fmap: folium.Map, places: pl.DataFrame, leaflet: str, shown
     for layer in LAYERS.values():
         pts = places.filter(pl.col("couche") == layer.id)
         cluster = FastMarkerCluster(
-            layer_rows(pts), callback=CALLBACK % layer.colour, name=f"{layer.label} ({pts.height})",
+            layer_rows(pts), callback=callback(layer), name=f"{layer.label} ({pts.height})",
             show=shown is None or layer.id in shown, icon_create_function=CLUSTER_ICON % (layer.colour, layer.id),
             options={"maxClusterRadius": 45, "disableClusteringAtZoom": 13, "spiderfyOnMaxZoom": True},
         )

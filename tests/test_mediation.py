@@ -266,13 +266,16 @@ def test_diagnostic_escapes_names_and_free_text(real):
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
-def test_popup_escapes_every_field():
-    from ifn.offermap import popup_html
+def test_popup_fields_are_escaped():
+    from ifn.offermap import callback, popup_fields
 
     evil = '<script>alert("x")</script>'
     row = {"couche": "mediation", "nom": evil, "adresse": evil, "code_postal": "09000", "commune_source": evil,
            "services": evil, "horaires_fr": evil, "conditions_acces": evil, "date_maj": "2022-04-15"}
-    text = popup_html(row)
-    assert "<script>" not in text
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
-    assert "lieux CNFS, décembre 2022" in text and "15/04/2022" in text
+    fields = popup_fields(row)
+    assert all("<script>" not in f for f in fields)
+    assert fields[0] == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    assert fields[1] == f"{fields[0]}, 09000 {fields[0]}"
+    assert fields[-1] == "fiche mise à jour le 15/04/2022"
+    js = callback(offer.LAYERS["mediation"])
+    assert "Source : lieux CNFS, décembre 2022" in js and "</script" not in js.lower()
