@@ -144,7 +144,7 @@ def browser_side(repeat: int, reg: str) -> None:
         changes = []
         for value in ("8", "7", "8", "7", "8", "7")[: max(2, 2 * repeat)]:
             page.evaluate(js_mark)
-            box = page.get_by_label("IFN au moins")
+            box = page.get_by_role("spinbutton", name="IFN au moins")
             t0 = time.perf_counter()
             box.fill(value)
             box.press("Enter")

@@ -43,7 +43,7 @@ state = st.session_state
 state.setdefault("med_niveau", "departement")
 c1, c2 = st.columns([1, 3])
 level = c1.radio("Niveau", list(AREA_LEVELS), format_func=AREA_LEVELS.get, key="med_niveau", horizontal=True)
-units = scored[level].select("code", "nom").sort("code" if level != "epci" else "nom")
+units = scored[level].select("code", "nom").sort("code" if level == "departement" else "nom")
 labels = dict(units.iter_rows())
 code = c2.selectbox(f"{AREA_LEVELS[level]}", list(labels), key=f"med_code_{level}",
                     format_func=lambda c: f"{labels[c]} ({c})")
