@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ifn import mediation
-from tests.markdown_safety import shown
+from tests.markdown_safety import injected, shown
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "mediation.py")
 
@@ -38,6 +38,7 @@ def _expected(level: str, code: str, name: str, ifn_min: float, km: float) -> tu
 def test_default_view_then_thresholds_then_level(at):
     at.run()
     assert not at.exception and not at.error
+    assert not injected(at)  # names from the bundle never draw links, images or HTML
     assert shown(at.subheader[0].value).startswith("Ain (département 01) — IFN ")
     sentence, codes = _expected("departement", "01", "Ain", 7, 10)
     assert _sentence(at) == f"**{sentence}**"
