@@ -340,6 +340,8 @@ def commune_table(root: Path, progress: Progress = _noop, geo: dict | None = Non
                 table = table.with_columns(
                     (pl.coalesce(pl.col(col), tag) if col in table.columns else tag.otherwise(None)).alias(col)
                 )
+    if "centres" not in geo:  # written to the cache even when no source needs them (ifn.cache.load_centres)
+        context.get("centres")
     # Values the build estimates (a secret poverty rate from the median income) fill the gaps, flagged
     for ind in catalogue.indicators:
         if ind.estimate and ind.id in table.columns and ind.estimate in table.columns:
