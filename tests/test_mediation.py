@@ -253,6 +253,8 @@ def test_diagnostic_has_name_ifn_and_every_source(real):
         assert diagnostic.esc(layer.source) in page
     assert diagnostic.esc(mediation.sentence(d.totals, d.thresholds, "Aveyron")) in page
     assert "<svg" in page and "<script" not in page
+    if diagnostic.pdf_available():  # WeasyPrint and Pango installed (requirements.txt, Debian's libpango)
+        assert diagnostic.to_pdf(page).startswith(b"%PDF-")
 
 
 def test_diagnostic_escapes_names_and_free_text(real):
