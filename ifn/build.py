@@ -185,7 +185,7 @@ def cache_status(settings: Settings) -> CacheStatus:
 
 
 def cache_files() -> list[str]:
-    names = ["manifest.json", "communes.parquet", "report.json", "aliases.parquet"]
+    names = ["manifest.json", "communes.parquet", "report.json", "aliases.parquet", "centres.parquet"]
     for level in LEVELS:
         names += [f"geo_{level}.parquet", f"geo_{level}_simple.parquet"]
     return names
@@ -289,7 +289,8 @@ def commune_table(root: Path, progress: Progress = _noop, geo: dict | None = Non
         codes = [resolver.resolve(str(c))[0] for c in iris["commune"]]
         iris = iris.assign(commune=codes)
         iris = iris[iris["commune"].notna()]
-        return distances.population_centres(iris, communes_geo())
+        geo["centres"] = distances.population_centres(iris, communes_geo())  # also written to the cache
+        return geo["centres"]
 
     def source_surfaces():
         from ifn.sources import arcep_mobile_2019
@@ -341,6 +342,8 @@ def commune_table(root: Path, progress: Progress = _noop, geo: dict | None = Non
                 table = table.with_columns(
                     (pl.coalesce(pl.col(col), tag) if col in table.columns else tag.otherwise(None)).alias(col)
                 )
+    if "centres" not in geo:  # written to the cache even when no source needs them (ifn.cache.load_centres)
+        context.get("centres")
     # Values the build estimates (a secret poverty rate from the median income) fill the gaps, flagged
     for ind in catalogue.indicators:
         if ind.estimate and ind.id in table.columns and ind.estimate in table.columns:
@@ -430,7 +433,8 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
 
     base, resolver = universe(root)
     full, simple, geo_entry = geometry_tables(root, base, resolver, progress)
-    table, report, resolver = commune_table(root, progress, geo={"communes_geo": full["commune"]})
+    built = {"communes_geo": full["commune"]}
+    table, report, resolver = commune_table(root, progress, geo=built)
     aliases = reconcile.alias_table(resolver, cog_2026.read_sub_units(root), cog_2026.read_movements(root),
                                     dict(base.select("code", "nom").iter_rows()))
     report["contours"] = geo_entry
@@ -442,6 +446,8 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
     try:
         table.write_parquet(tmp / "communes.parquet")
         aliases.write_parquet(tmp / "aliases.parquet")
+        if "centres" in built:  # population centres of the communes (code, lat, lon, methode, iris)
+            built["centres"].write_parquet(tmp / "centres.parquet")
         for level in LEVELS:
             full[level].to_parquet(tmp / f"geo_{level}.parquet")
             simple[level].to_parquet(tmp / f"geo_{level}_simple.parquet")

@@ -38,6 +38,12 @@ def load_aliases(settings: Settings | None = None) -> pl.DataFrame:
     return pl.read_parquet(_require(_dir(settings) / "aliases.parquet"))
 
 
+def load_centres(settings: Settings | None = None) -> pl.DataFrame:
+    """Population centre of each commune (``code, lat, lon, methode, iris``; see
+    ``ifn.distances.population_centres``): where the nearest-service distances start."""
+    return pl.read_parquet(_require(_dir(settings) / "centres.parquet"))
+
+
 def load_geometries(level: str, simplified: bool = True, settings: Settings | None = None):
     """GeoDataFrame (WGS84) with columns ``code``, ``geometry`` for a level."""
     import geopandas as gpd

@@ -15,7 +15,7 @@ import sys
 
 from ifn.errors import IFNError
 
-COMMANDS = ("build", "score", "hash_password")
+COMMANDS = ("build", "score", "priorites", "hash_password")
 
 
 _TRANSLATIONS = (

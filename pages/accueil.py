@@ -16,6 +16,8 @@ st.markdown(
     "collectivités et leurs partenaires à orienter la médiation numérique là où elle est nécessaire.\n\n"
     "- **Carte de la fragilité** : trouvez votre commune, comprenez son score, comparez-la, exportez.\n"
     "- **Analyse et pondérations** : changez les poids et les indicateurs, mesurez ce qui bouge.\n"
+    "- **Besoins et offre de médiation** : les communes fragiles loin d'un lieu de médiation numérique, "
+    "les lieux sur la carte, la liste prioritaire et un diagnostic à imprimer.\n"
     "- **Stratégie 2025 (CA)** : objectifs, références, cibles et avancement de la stratégie de La Mednum.\n"
 )
 if data.ensure_data():

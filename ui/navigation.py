@@ -26,6 +26,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("accueil.py", "Accueil", "accueil", ":material/home:", default=True),
     PageSpec("carte.py", "Carte de la fragilité", "carte", ":material/map:"),
     PageSpec("analyse.py", "Analyse et pondérations", "analyse", ":material/tune:"),
+    PageSpec("mediation.py", "Besoins et offre de médiation", "mediation", ":material/diversity_3:"),
     PageSpec("strategie.py", "Stratégie 2025 (CA)", "strategie", ":material/flag:"),
     PageSpec("methode.py", "Méthode et sources", "methode", ":material/menu_book:"),
 )
