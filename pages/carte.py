@@ -11,6 +11,7 @@ from ifn import urlstate
 from ifn.classify import METHOD_LABELS, METHODS
 from ifn.errors import IFNError
 from ifn.export import to_csv_bytes, to_xlsx_bytes
+from ifn.methodology import official_table, variant_summary
 from ifn.mapview import DROM, LEVEL_LABELS, METROPOLE, clicked_code, feature_bounds, standalone_html
 from ifn.search import search
 from ifn.territory import LEVEL_LABELS as UNIT_LABELS
@@ -128,6 +129,9 @@ def _card(tables: dict, state: urlstate.MapState) -> None:
              carte_cache.france(state.variant), variant.indicators, variant.context, catalogue,
              carte_cache.commune_details(state.level, state.code))
     st.subheader(plain(f"{c.name} ({UNIT_LABELS[c.level]} {c.code})"))
+    st.caption(plain(variant_summary(variant.id, catalogue)))
+    with st.expander(f"Variante « {plain(variant.label)} » : construction et écarts avec l'IFN officiel"):
+        st.table([{k: plain(v) for k, v in r.items()} for r in official_table(variant, catalogue)], hide_index=True)
     swatch = (f'<span style="background:{html.escape(c.colour)};display:inline-block;width:16px;height:16px;'
               f'border:1px solid #777;vertical-align:middle"></span> Classe : {html.escape(c.class_label)}')
     # Two metrics per row: a rank such as "12 345 / 34 968" must not be cut in the narrow card column.
@@ -184,10 +188,12 @@ def _compare(tables: dict, state: urlstate.MapState) -> None:
 
 def _exports(view, fmap) -> None:
     name = view.level if not view.area else f"{view.level}_{view.area[1]}"
+    name += "" if _state().variant == urlstate.DEFAULT.variant else f"_{_state().variant}"
     c1, c2, c3 = st.columns(3)
     c1.download_button("Télécharger le tableau (CSV)", lambda: to_csv_bytes(view.table), f"ifn_{name}.csv",
                        "text/csv", key="carte_csv", on_click="ignore")
     meta = {"Niveau": LEVEL_LABELS[view.level], "Zone": view.area[1] if view.area else "France",
+            "Variante": variants[_state().variant],
             "Classes": METHOD_LABELS[view.classes.method]}
     c2.download_button("Télécharger le tableau (Excel)", lambda: to_xlsx_bytes(view.table, metadata=meta),
                        f"ifn_{name}.xlsx",

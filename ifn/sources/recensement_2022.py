@@ -56,6 +56,7 @@ IRIS_RATES = {
     "soc_txchom_1564_22": "chomage",  # chômeurs 15–64 ÷ actifs 15–64
     "dm_etr_pct_22": "etrangers",  # étrangers ÷ population totale
     "dmv_75p_pct_22": "age75",  # 75 ans et plus ÷ population totale
+    "dmv_60p_pct_22": "age60",  # 60 ans et plus ÷ population totale (poids de la pauvreté des 60 ans et plus)
     "dm_1524_pct_22": "age1524",  # 15–24 ans ÷ population totale
     "soc_txchom_1524_22": "chomage1524",  # chômeurs 15–24 ÷ actifs 15–24
     "soc_txchom_5564_22": "chomage5564",  # chômeurs 55–64 ÷ actifs 55–64
@@ -74,7 +75,7 @@ COMMUNES_5K_COLUMNS = {
 }
 
 #: Shares whose denominator is a count of the IRIS file: exact pooling.
-BY_POPULATION = ("age65", "age75", "age1524", "etrangers")
+BY_POPULATION = ("age65", "age75", "age60", "age1524", "etrangers")
 BY_HOUSEHOLDS = ("menseul", "fammono")
 #: Shares whose denominator is not in the IRIS file: 5k commune file, else population-weighted approximation.
 FROM_COMMUNE_FILE = ("diplome", "chomage", "seul80")
