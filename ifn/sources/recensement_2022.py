@@ -106,8 +106,10 @@ KNOWN_OUT_OF_RANGE = (
     ("agg_iris_13.parquet", "130560120", "dsp_dipl_infbac_pct_22", 101.39),
     ("agg_iris_34.parquet", "340320804", "soc_txchom_1564_22", 399.33),
     ("agg_iris_51.parquet", "512550000", "soc_txchom_1564_22", 106.67),
+    ("agg_iris_51.parquet", "514544002", "dmv_60p_pct_22", 114.29),  # 7 inhabitants
     ("agg_iris_54.parquet", "543950103", "soc_txchom_1564_22", 120.61),
     ("agg_iris_54.parquet", "545780104", "soc_txchom_1564_22", 180.93),
+    ("agg_iris_54.parquet", "545780101", "dmv_60p_pct_22", 133.33),  # 3 inhabitants
     ("agg_iris_62.parquet", "621600102", "soc_txchom_1564_22", 119.76),
     ("agg_iris_67.parquet", "674822203", "soc_txchom_1564_22", 142.11),
     ("agg_iris_75.parquet", "751145407", "soc_txchom_1564_22", 216.0),
