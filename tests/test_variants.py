@@ -307,3 +307,20 @@ def test_map_page_opens_a_shared_link_of_the_senior_variant(built_cache, clear_s
     assert not at.exception
     assert dict(at.query_params)["variante"] == "jeune"
     assert any(shown(c.value).startswith("Variante affichée : Jeune.") for c in at.caption)
+
+
+def test_analyst_page_loads_a_senior_preset(built_cache, clear_streamlit_caches):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.markdown_safety import shown
+
+    at = AppTest.from_file(str(ROOT / "pages" / "analyse.py"), default_timeout=180).run()
+    assert not at.exception and not at.error
+    preset = presets.dump_preset(ScoreOptions(variant="senior", weights={"age75": 2.0, "pauvrete_60p": 1.0,
+                                                                          "fibre": 1.0}))
+    at.file_uploader(key="an_preset_file").upload("senior.toml", preset.encode(), "application/toml").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="an_variant").value == "senior"
+    assert at.number_input(key="an_w_age75").value == 2.0
+    assert at.number_input(key="an_w_couv4g").value == 0.0
+    assert any(shown(c.value).startswith("Variante affichée : Senior.") for c in at.caption)
