@@ -324,3 +324,20 @@ def test_analyst_page_loads_a_senior_preset(built_cache, clear_streamlit_caches)
     assert at.number_input(key="an_w_age75").value == 2.0
     assert at.number_input(key="an_w_couv4g").value == 0.0
     assert any(shown(c.value).startswith("Variante affichée : Senior.") for c in at.caption)
+
+
+def test_age_rate_of_a_commune_nouvelle_pools_its_parts():
+    from ifn.sources.filosofi_2021 import pool_rate
+
+    rows = pl.DataFrame({
+        "code": ["01001", "01001", "01002", "01003", "01003"],
+        "personnes": [300.0, 100.0, 50.0, 200.0, 200.0],
+        "tp60_age1": [20.0, None, None, 10.0, 30.0],
+        "x_estimee": [None, 40.0, 22.0, None, None],
+        "x_erreur": [None, 4.0, 5.0, None, None],
+    })
+    out = pool_rate(rows, "tp60_age1", "x").sort("code")
+    # 01001: (300·20 + 100·40) ÷ 400 = 25, error 100·4 ÷ 400 = 1 (the published part counts 0)
+    assert out.row(0) == ("01001", None, 25.0, 1.0, "revenu")
+    assert out.row(1) == ("01002", None, 22.0, 5.0, "revenu")
+    assert out.row(2) == ("01003", 20.0, None, None, "publie")

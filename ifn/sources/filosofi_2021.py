@@ -327,4 +327,7 @@ def report(values: pl.DataFrame) -> dict:
         "parties_sans_valeur_des_communes_regroupees": int(
             frame.filter(pl.col("filosofi_parties") > 1)["filosofi_parties_sans_valeur"].sum()
         ),
+        **{f"{prefix}_{key}": int((frame[f"{prefix}_methode"] == method).sum())
+           for prefix in AGE_ESTIMATES.values() if f"{prefix}_methode" in frame.columns
+           for key, method in (("publie", estimate.PUBLISHED), ("estime_revenu", estimate.FROM_INCOME))},
     }
