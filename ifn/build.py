@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-from ifn import geometry, readers, reconcile, sources
+from ifn import geometry, readers, reconcile, sources, variant_values
 from ifn.cache import LEVELS, SCHEMA_VERSION
 from ifn.catalogue import Catalogue, load_catalogue
 from ifn.config import SETTING_HINT, Settings, require_data_dir
@@ -144,7 +144,7 @@ def check_bundle(root: Path) -> None:
 
 
 BUILD_MODULES = ("build.py", "readers.py", "reconcile.py", "geometry.py", "cache.py", "catalogue.toml",
-                 "distances.py", "estimate.py")
+                 "distances.py", "estimate.py", "variant_values.py")
 
 
 def code_fingerprint() -> str:
@@ -344,6 +344,7 @@ def commune_table(root: Path, progress: Progress = _noop, geo: dict | None = Non
                 )
     if "centres" not in geo:  # written to the cache even when no source needs them (ifn.cache.load_centres)
         context.get("centres")
+    table = variant_values.derive(table)  # poverty of the 60+ from the 60–74 and 75+ rates; reasons of absence
     # Values the build estimates (a secret poverty rate from the median income) fill the gaps, flagged
     for ind in catalogue.indicators:
         if ind.estimate and ind.id in table.columns and ind.estimate in table.columns:

@@ -71,9 +71,31 @@ class Indicator:
         return "locaux" if self.aggregation in ("locaux", "surface", "menages") else "population"
 
 
+#: How an indicator of this tool stands for the official one (``[[variants.<id>.official]]``, ``status``).
+OFFICIAL_STATUSES = {
+    "identique": "identique",
+    "approche": "approché",
+    "manquant": "manquant",
+    "ajoute": "ajouté (absent de l'IFN officiel)",
+}
+
+
+@dataclass(frozen=True)
+class OfficialRow:
+    """One official indicator of a variant beside ours: ``ours`` is empty when it is missing here, and
+    ``official`` is empty for an indicator this tool adds."""
+
+    axis: int
+    official: str
+    ours: str
+    status: str
+    why: str
+
+
 @dataclass(frozen=True)
 class Variant:
-    """A set of indicators: ``indicators`` (axis 1) and ``context`` (axis 2)."""
+    """A set of indicators: ``indicators`` (axis 1) and ``context`` (axis 2), and how they stand for the
+    official variant's indicators (``official``)."""
 
     id: str
     label: str
@@ -81,6 +103,7 @@ class Variant:
     indicators: tuple[str, ...]
     context: tuple[str, ...]
     missing_note: str | None = None
+    official: tuple[OfficialRow, ...] = ()
 
     @property
     def all_ids(self) -> tuple[str, ...]:
@@ -220,9 +243,37 @@ def _parse_variant(path: Path, id: str, raw: object, indicators: dict[str, Indic
         lists[key] = tuple(ids)
     if not lists["indicators"]:
         _fail(path, f"la variante « {id} » n'a aucun indicateur d'axe 1.")
+    official = tuple(_parse_official(path, id, n, row, lists["indicators"] + lists["context"])
+                     for n, row in enumerate(raw.get("official", []), start=1))
     return Variant(id=id, label=str(raw["label"]), description=str(raw.get("description", "")),
                    indicators=lists["indicators"], context=lists["context"],
-                   missing_note=raw.get("missing_note"))
+                   missing_note=raw.get("missing_note"), official=official)
+
+
+def _parse_official(path: Path, variant: str, n: int, raw: object, ids: tuple[str, ...]) -> OfficialRow:
+    """One ``[[variants.<id>.official]]`` row: the official indicator, ours, the status and why."""
+    where = f"la ligne {n} de « variants.{variant}.official »"
+    if not isinstance(raw, dict):
+        _fail(path, f"{where} doit être une table.")
+    unknown = set(raw) - {"axis", "official", "ours", "status", "why"}
+    if unknown:
+        _fail(path, f"{where} a une clé inconnue « {sorted(unknown)[0]} ».")
+    status, ours, official = raw.get("status"), raw.get("ours", ""), raw.get("official", "")
+    if status not in OFFICIAL_STATUSES:
+        _fail(path, f"{where} : statut « {status} » inconnu (attendu {', '.join(OFFICIAL_STATUSES)}).")
+    if raw.get("axis") not in (1, 2) or isinstance(raw.get("axis"), bool):
+        _fail(path, f"{where} : l'axe doit valoir 1 ou 2 (valeur : {raw.get('axis')!r}).")
+    if not isinstance(raw.get("why"), str) or not raw["why"].strip():
+        _fail(path, f"{where} n'a pas de champ « why » texte non vide.")
+    if not isinstance(ours, str) or not isinstance(official, str):
+        _fail(path, f"{where} : « official » et « ours » sont des textes.")
+    if (status == "manquant") != (ours == ""):
+        _fail(path, f"{where} : « ours » est vide si et seulement si le statut est « manquant ».")
+    if (status == "ajoute") != (official == ""):
+        _fail(path, f"{where} : « official » est vide si et seulement si le statut est « ajoute ».")
+    if ours and ours not in ids:
+        _fail(path, f"{where} cite « {ours} », qui n'est pas un indicateur de la variante « {variant} ».")
+    return OfficialRow(axis=int(raw["axis"]), official=official, ours=ours, status=status, why=raw["why"])
 
 
 def parse_catalogue(text: str, path: Path | str = "catalogue.toml") -> Catalogue:

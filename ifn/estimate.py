@@ -287,3 +287,43 @@ def group_mean_predictions(frame: pl.DataFrame) -> pl.Series:
         return pl.when(pl.col(key).is_not_null() & (den > 0)).then(num / den)
 
     return df.select(pl.coalesce(leave_one_out("epci"), leave_one_out("dep")).alias("prediction"))["prediction"]
+
+
+
+MIN_VALIDATION = 30  # published communes a size class needs for its own validation error (estimate_rate)
+
+
+def estimate_rate(frame: pl.DataFrame, column: str, prefix: str, regional: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`estimate_poverty` applied to another published rate of the same file (e.g. the poverty rate of
+    households whose reference person is under 30, ``tp60_age1``), with the same regressors and the same
+    leave-one-département-out fit.
+
+    Adds to ``frame`` the columns ``<prefix>_estimee`` (the prediction where ``column`` is secret),
+    ``<prefix>_erreur`` and ``<prefix>_methode`` (``"publie"``, ``"revenu"`` or null). The error is the
+    cross-validated MAE of the row's size class when at least ``MIN_VALIDATION`` published communes of that
+    class validate it; otherwise (the age-specific rates are published for fewer, larger communes than
+    TP60: one commune under 2,000 households for the under-30 rate) the MAE of the smallest class that
+    has that many — an extrapolation to smaller communes, said in the methodology. Returns
+    ``(frame + columns, errors)``.
+    """
+    keep = [c for c in ("dep", "menages", "med21", "reg", "ajuste") if c in frame.columns]
+    work = frame.select(*keep, pl.col(column).alias("tp60"))
+    out, errors = estimate_poverty(work, regional=regional)
+    valid = {r["classe"]: r["mae"] for r in errors.iter_rows(named=True)
+             if r["classe"] != ALL_CLASSES and r["n"] >= MIN_VALIDATION}
+    mae = {}
+    for n, label in enumerate(SIZE_LABELS):
+        own = valid.get(label)
+        if own is None:  # the next larger class that has enough published communes, else the overall MAE
+            own = next((valid[lbl] for lbl in SIZE_LABELS[n + 1:] if lbl in valid),
+                       errors.filter(pl.col("classe") == ALL_CLASSES)["mae"][0] if errors.height else None)
+        mae[label] = own
+    classes = work.select(size_class(pl.col("menages")).alias("c"))["c"]
+    error = pl.DataFrame({"est": out["pauvrete_estimee"].is_not_null(), "c": classes}).select(
+        pl.when(pl.col("est")).then(pl.col("c").replace_strict(mae, default=None, return_dtype=pl.Float64))
+    ).to_series()
+    return frame.with_columns(
+        out["pauvrete_estimee"].alias(f"{prefix}_estimee"),
+        error.alias(f"{prefix}_erreur"),
+        out["pauvrete_methode"].alias(f"{prefix}_methode"),
+    ), errors

@@ -16,6 +16,7 @@ from ifn.catalogue import load_catalogue
 from ifn.classify import classify, fr_number
 from ifn.errors import IFNError, InputError
 from ifn.mapview import build_map, feature_collection, score_suffix
+from ifn.methodology import variant_summary
 from ifn.normalise import METHODS
 from ifn.presets import dump_preset, read_preset
 from ifn.score import SCORE_LEVELS, ScoreOptions
@@ -206,6 +207,7 @@ with st.form("an_settings"):
             cols[n % len(cols)].number_input(plain(labels[id]), min_value=0.0, step=0.5, key=weight_key(id),
                                              format="%g")
     st.form_submit_button("Appliquer", type="primary")
+st.caption(plain(variant_summary(variant.id, catalogue)))
 
 # --- Computation (ifn) ---------------------------------------------------------------------------
 reference = analysis.reference_setting(state["an_method"], state["an_ref_kind"], state["an_ref_code"])

@@ -17,6 +17,7 @@ from ifn.classify import METHOD_LABELS, METHODS
 from ifn.errors import IFNError
 from ifn.framing import FRAME_LABELS, METROPOLE_FRAME, frame_department, map_frame
 from ifn.mapview import LEVEL_LABELS, build_map, clicked_code
+from ifn.methodology import official_table, variant_summary
 from ifn.search import search
 from ifn.territory import LEVEL_LABELS as UNIT_LABELS
 from ifn.territory import card, compare_table, fmt_value
@@ -160,6 +161,9 @@ def _card(tables: dict, state: urlstate.MapState, settings: dict[str, str]) -> N
     c = card(tables, state.level, state.code, carte_cache.classes(state.variant, state.level, state.method),
              carte_cache.france(state.variant), variant.indicators, variant.context, catalogue, details)
     st.subheader(plain(f"{c.name} ({UNIT_LABELS[c.level]} {c.code})"))
+    st.caption(plain(variant_summary(variant.id, catalogue)))
+    with st.expander(f"Variante « {plain(variant.label)} » : construction et écarts avec l'IFN officiel"):
+        st.table([{k: plain(v) for k, v in r.items()} for r in official_table(variant, catalogue)], hide_index=True)
     swatch = (f'<span style="background:{html.escape(c.colour)};display:inline-block;width:16px;height:16px;'
               f'border:1px solid #777;vertical-align:middle"></span> Classe : {html.escape(c.class_label)}')
     st.metric("IFN (1 à 10)", cardview.fmt_ifn(c.ifn))
@@ -211,6 +215,7 @@ def _compare(tables: dict, state: urlstate.MapState) -> None:
 
 def _exports(view, state: urlstate.MapState, settings: dict[str, str]) -> None:
     name = view.level if not view.area else f"{view.level}_{view.area[1]}"
+    name += "" if _state().variant == urlstate.DEFAULT.variant else f"_{_state().variant}"
     ids = catalogue.variant(state.variant).indicators + catalogue.variant(state.variant).context
     title = f"Indice de Fragilité Numérique — {view.title.removeprefix('IFN — ')}"
     if view.area:

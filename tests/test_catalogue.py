@@ -47,8 +47,8 @@ def test_shipped_catalogue():
 def test_lookup_errors_are_french():
     with pytest.raises(ConfigError, match="Indicateur inconnu « x »"):
         load_catalogue().indicator("x")
-    with pytest.raises(ConfigError, match="Variante inconnue « jeune »"):
-        load_catalogue().variant("jeune")
+    with pytest.raises(ConfigError, match="Variante inconnue « ado »"):
+        load_catalogue().variant("ado")
 
 
 @pytest.mark.parametrize("old, new, message", [

@@ -56,7 +56,7 @@ def test_levels_and_methods(synthetic_cache):
     (["--weights", "{dir}/casse.toml"], "pas un TOML valide"),
     (["--weights", "{dir}/absent.toml"], "introuvable"),
     (["--method", "base100", "--reference", "pays"], "Territoire de référence inconnu"),
-    (["--variant", "senior"], "Variante inconnue"),
+    (["--variant", "ado"], "Variante inconnue"),
     (["--format", "pdf"], "option invalide"),
 ])
 def test_bad_options_exit_2_in_french(synthetic_cache, capsys, args, message):

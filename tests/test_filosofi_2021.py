@@ -275,3 +275,6 @@ def test_one_row_per_2026_commune_and_report(communes):
     rep = filosofi.report(communes)
     assert rep["taux_publie"] + rep["taux_estime_revenu"] + rep["sans_taux_ni_revenu"] == communes.height
     assert rep["communes_regroupees"] == 46
+    # rates by age of the reference person: published for few communes, estimated from the median income elsewhere
+    assert (rep["pauvrete_moins30_publie"], rep["pauvrete_60_74_publie"], rep["pauvrete_75p_publie"]) == (685, 1087, 530)
+    assert rep["pauvrete_moins30_estime_revenu"] == 30526

@@ -123,12 +123,12 @@ def test_shared_link_restores_the_view(at):
 
 def test_bad_link_gives_french_notices(at):
     at.query_params["carte"] = "pays"
-    at.query_params["variante"] = "senior"
+    at.query_params["variante"] = "ado"
     at.run()
     assert not at.exception
     notices = [shown(i.value) for i in at.info]
     assert "Niveau de carte inconnu « pays » dans le lien : carte des départements affichée." in notices
-    assert "Variante inconnue « senior » dans le lien : variante « Tout âge » utilisée." in notices
+    assert "Variante inconnue « ado » dans le lien : variante « Tout âge » utilisée." in notices
     assert _caption(at).startswith("Départements : 101")
 
 

@@ -38,7 +38,7 @@ def test_custom_ids_allowed_when_declared():
     (b"[settings]\nmethod = 'rank'\n", "pas de table \\[weights\\]"),
     (b"[weights]\nfibre = 1\n[settings]\ncouleur = 'rouge'\n", "réglage « couleur » est inconnu"),
     (b"[weights]\nfibre = 1\n[settings]\nimpute = 'oui'\n", "true ou false"),
-    (b"[weights]\nfibre = 1\n[settings]\nvariant = 'senior'\n", "Variante inconnue « senior »"),
+    (b"[weights]\nfibre = 1\n[settings]\nvariant = 'ado'\n", "Variante inconnue « ado »"),
     (b"\xff\xfe", "UTF-8"),
 ])
 def test_errors_name_the_value(text, message):

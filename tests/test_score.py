@@ -236,7 +236,7 @@ def test_bad_method_variant_level():
     with pytest.raises(InputError, match="Méthode inconnue"):
         resolve_selection(ScoreOptions(method="zscore"))
     with pytest.raises(ConfigError, match="Variante inconnue"):
-        resolve_selection(ScoreOptions(variant="senior"))
+        resolve_selection(ScoreOptions(variant="ado"))
     with pytest.raises(InputError, match="Niveau inconnu"):
         score_level(synthetic_communes(), "iris")
 

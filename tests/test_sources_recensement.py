@@ -109,7 +109,10 @@ def test_out_of_range_rates_of_the_bundle_are_nulled_and_reported(iris, communes
     row = iris.filter(pl.col("iris") == "783610105").row(0, named=True)  # Mantes-la-Jolie, « Degas »
     assert row["chomage"] is None
     assert row["valeurs_ecartees"] == "chomage=1331,85"
-    assert rp.report(iris)["iris_valeurs_hors_bornes_ecartees"] == 12
+    assert rp.report(iris)["iris_valeurs_hors_bornes_ecartees"] == 14
+    # Two shares of people aged 60 or more above 100 % (IRIS of 7 and 3 inhabitants) are left out too.
+    tiny = iris.filter(pl.col("iris") == "514544002").row(0, named=True)
+    assert tiny["age60"] is None and tiny["valeurs_ecartees"] == "age60=114,29"
     # A one-IRIS commune whose only unemployment rate was 107.52 % has none.
     felines = _row(communes, "11137")
     assert felines["chomage"] is None and felines["chomage_methode"] is None

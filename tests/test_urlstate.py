@@ -27,12 +27,12 @@ def test_lists_from_query_params():
 
 
 def test_unknown_values_fall_back_with_french_notices():
-    state, notices = decode({"carte": "pays", "variante": "senior", "classes": "kmeans", "niveau": "commune",
+    state, notices = decode({"carte": "pays", "variante": "ado", "classes": "kmeans", "niveau": "commune",
                              "code": "00000"}, VARIANTS, CODES)
     assert state == DEFAULT
     assert notices == [
         "Niveau de carte inconnu « pays » dans le lien : carte des départements affichée.",
-        "Variante inconnue « senior » dans le lien : variante « Tout âge » utilisée.",
+        "Variante inconnue « ado » dans le lien : variante « Tout âge » utilisée.",
         "Méthode de classes inconnue « kmeans » dans le lien : classes « Tranches égales de 1 à 10 » utilisées.",
         "Aucune commune de code « 00000 » : aucun territoire sélectionné.",
     ]

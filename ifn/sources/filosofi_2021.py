@@ -25,6 +25,8 @@ from ifn.reconcile import ARRONDISSEMENT as ARRONDISSEMENT_STATUS  # ``statut`` 
 SOURCE_ID = "filosofi_2021"
 
 AGE_COLUMNS = tuple(f"tp60_age{i}" for i in range(1, 7))  # <30, 30–39, 40–49, 50–59, 60–74, 75+ (reference person)
+#: Age-specific rates estimated where secret like TP60 (``ifn.estimate.estimate_rate``): source column → cache id.
+AGE_ESTIMATES = {"tp60_age1": "pauvrete_moins30", "tp60_age5": "pauvrete_60_74", "tp60_age6": "pauvrete_75p"}
 COUNT_COLUMNS = ("menages", "personnes")
 RATE_COLUMNS = ("tp60", *AGE_COLUMNS)
 VALUE_COLUMNS = (*COUNT_COLUMNS, "med21", *RATE_COLUMNS)
@@ -214,7 +216,10 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
     when the whole-commune row is absent.
     """
     rows, _ = estimate_rows(mapped)
+    for column, prefix in AGE_ESTIMATES.items():
+        rows, _ = estimate.estimate_rate(rows, column, prefix)
     rows = rows.filter(~superseded_arrondissements(mapped))
+    by_age = [pool_rate(rows, column, prefix) for column, prefix in AGE_ESTIMATES.items()]
     value = pl.coalesce("tp60", "pauvrete_estimee")
     weight = pl.col("personnes")
     has_value = value.is_not_null() & weight.is_not_null()
@@ -246,7 +251,7 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
     )
     published = (pl.col("_n_val") > 0) & (pl.col("_n_est") == 0)
     estimated = pl.col("_n_est") > 0
-    return grouped.select(
+    out = grouped.select(
         "code",
         pl.when(published).then(pl.col("_pooled")).alias("pauvrete"),
         pl.when(estimated).then(pl.col("_pooled")).alias("pauvrete_estimee"),
@@ -264,6 +269,49 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
         "filosofi_parties",
         "filosofi_parties_sans_valeur",
     )
+    for frame in by_age:
+        out = out.join(frame, on="code", how="left", maintain_order="left")
+    return out
+
+
+def pool_rate(rows: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
+    """One age-specific rate per 2026 commune, like ``pauvrete``: ``<prefix>`` (published; for a commune
+    made of several 2024 communes, the ``personnes``-weighted mean of its parts when all are published —
+    an approximation, the persons of the households of that age being unpublished), ``<prefix>_estimee``
+    (where a part is estimated: weighted mean of its parts' published values and estimates),
+    ``<prefix>_erreur`` (Σ personnes × error of the estimated parts ÷ Σ personnes) and ``<prefix>_methode``.
+
+    ``rows``: source rows with ``code, personnes``, ``column`` and the output of
+    ``ifn.estimate.estimate_rate`` for ``prefix``.
+    """
+    value = pl.coalesce(column, f"{prefix}_estimee")
+    has_value = value.is_not_null() & pl.col("personnes").is_not_null()
+    work = rows.select(
+        "code",
+        pl.when(has_value).then(value).alias("_v"),
+        pl.when(has_value).then(pl.col("personnes")).alias("_w"),
+        (has_value & pl.col(column).is_null()).alias("_est"),
+        pl.col(f"{prefix}_erreur").fill_null(0.0).alias("_e"),
+    )
+    single = pl.len() == 1
+    grouped = work.group_by("code", maintain_order=True).agg(
+        pl.col("_est").sum().alias("_n_est"),
+        pl.col("_w").count().alias("_n_val"),
+        pl.when(single).then(pl.col("_v").first())
+        .otherwise((pl.col("_v") * pl.col("_w")).sum() / pl.col("_w").sum()).alias("_pooled"),
+        pl.when(single).then(pl.when(pl.col("_est").first()).then(pl.col("_e").first()))
+        .otherwise((pl.col("_e") * pl.col("_w") * pl.col("_est").cast(pl.Float64)).sum() / pl.col("_w").sum()).alias("_err"),
+    )
+    published = (pl.col("_n_val") > 0) & (pl.col("_n_est") == 0)
+    estimated = pl.col("_n_est") > 0
+    return grouped.select(
+        "code",
+        pl.when(published).then(pl.col("_pooled")).alias(prefix),
+        pl.when(estimated).then(pl.col("_pooled")).alias(f"{prefix}_estimee"),
+        pl.when(estimated).then(pl.col("_err")).alias(f"{prefix}_erreur"),
+        pl.when(published).then(pl.lit(estimate.PUBLISHED)).when(estimated).then(pl.lit(estimate.FROM_INCOME))
+        .otherwise(None).alias(f"{prefix}_methode"),
+    )
 
 
 def report(values: pl.DataFrame) -> dict:
@@ -279,4 +327,7 @@ def report(values: pl.DataFrame) -> dict:
         "parties_sans_valeur_des_communes_regroupees": int(
             frame.filter(pl.col("filosofi_parties") > 1)["filosofi_parties_sans_valeur"].sum()
         ),
+        **{f"{prefix}_{key}": int((frame[f"{prefix}_methode"] == method).sum())
+           for prefix in AGE_ESTIMATES.values() if f"{prefix}_methode" in frame.columns
+           for key, method in (("publie", estimate.PUBLISHED), ("estime_revenu", estimate.FROM_INCOME))},
     }

@@ -56,6 +56,7 @@ IRIS_RATES = {
     "soc_txchom_1564_22": "chomage",  # chômeurs 15–64 ÷ actifs 15–64
     "dm_etr_pct_22": "etrangers",  # étrangers ÷ population totale
     "dmv_75p_pct_22": "age75",  # 75 ans et plus ÷ population totale
+    "dmv_60p_pct_22": "age60",  # 60 ans et plus ÷ population totale (poids de la pauvreté des 60 ans et plus)
     "dm_1524_pct_22": "age1524",  # 15–24 ans ÷ population totale
     "soc_txchom_1524_22": "chomage1524",  # chômeurs 15–24 ÷ actifs 15–24
     "soc_txchom_5564_22": "chomage5564",  # chômeurs 55–64 ÷ actifs 55–64
@@ -74,7 +75,7 @@ COMMUNES_5K_COLUMNS = {
 }
 
 #: Shares whose denominator is a count of the IRIS file: exact pooling.
-BY_POPULATION = ("age65", "age75", "age1524", "etrangers")
+BY_POPULATION = ("age65", "age75", "age60", "age1524", "etrangers")
 BY_HOUSEHOLDS = ("menseul", "fammono")
 #: Shares whose denominator is not in the IRIS file: 5k commune file, else population-weighted approximation.
 FROM_COMMUNE_FILE = ("diplome", "chomage", "seul80")
@@ -105,8 +106,10 @@ KNOWN_OUT_OF_RANGE = (
     ("agg_iris_13.parquet", "130560120", "dsp_dipl_infbac_pct_22", 101.39),
     ("agg_iris_34.parquet", "340320804", "soc_txchom_1564_22", 399.33),
     ("agg_iris_51.parquet", "512550000", "soc_txchom_1564_22", 106.67),
+    ("agg_iris_51.parquet", "514544002", "dmv_60p_pct_22", 114.29),  # 7 inhabitants
     ("agg_iris_54.parquet", "543950103", "soc_txchom_1564_22", 120.61),
     ("agg_iris_54.parquet", "545780104", "soc_txchom_1564_22", 180.93),
+    ("agg_iris_54.parquet", "545780101", "dmv_60p_pct_22", 133.33),  # 3 inhabitants
     ("agg_iris_62.parquet", "621600102", "soc_txchom_1564_22", 119.76),
     ("agg_iris_67.parquet", "674822203", "soc_txchom_1564_22", 142.11),
     ("agg_iris_75.parquet", "751145407", "soc_txchom_1564_22", 216.0),
