@@ -246,7 +246,7 @@ def test_an_estimated_age_rate_is_flagged_with_its_error_on_the_card(built_cache
     scored = score_all(communes.lazy(), ScoreOptions(variant="jeune"))["commune"].filter(pl.col("code") == "01001")
     (card_row,) = indicator_rows(scored.row(0, named=True), ("pauvrete_moins30",), load_catalogue(), details)
     assert card_row.imputed and card_row.reason.startswith("Valeur estimée à partir du revenu médian")
-    assert card_row.reason.endswith("erreur type ± 4,5 pts.")
+    assert card_row.reason.endswith("erreur moyenne ± 4,5 pt (validation croisée).")
     drom = communes.filter(pl.col("code") == "97101").row(0, named=True)
     scored = score_all(communes.lazy(), ScoreOptions(variant="senior"))["commune"].filter(pl.col("code") == "97101")
     (age,) = indicator_rows(scored.row(0, named=True), ("age75",), load_catalogue(), drom)
