@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ifn import sensitivity as sens  # noqa: E402
 from ifn.cache import load_communes, load_geometries  # noqa: E402
 from ifn.classify import classify  # noqa: E402
-from ifn.score import ScoreOptions, prepare_levels  # noqa: E402
 from ifn.mapview import build_map, feature_collection  # noqa: E402
+from ifn.score import ScoreOptions, prepare_levels  # noqa: E402
 
 NEW_WEIGHTS = {"thd": 1.0, "mobile": 0.0, "age65": 1.0, "diplome": 1.0, "pauvrete": 2.0, "rsa": 1.0}
 

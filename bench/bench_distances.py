@@ -47,7 +47,14 @@ def timed(label: str, fn, *args, repeat: int = 1, **kwargs):
 
 def main() -> None:
     from ifn import distances
-    from ifn.sources import arcep_fixe_2026, arcep_mobile_2019, bibliotheques, france_services, iris_population, lieux_mediation
+    from ifn.sources import (
+        arcep_fixe_2026,
+        arcep_mobile_2019,
+        bibliotheques,
+        france_services,
+        iris_population,
+        lieux_mediation,
+    )
 
     root = resolve_settings().data_dir
     print(f"Jeu de données : {root}")

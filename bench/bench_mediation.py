@@ -152,7 +152,7 @@ def browser_side(repeat: int, reg: str) -> None:
             changes.append(time.perf_counter() - t0)
         print(f"Changement de seuil jusqu'à la nouvelle phrase : {fmt(changes)}")
         regions = []
-        for n in range(repeat):
+        for _ in range(repeat):
             page.goto(base + "/mediation")
             wait(page, "Ain : ")
             page.evaluate(js_mark)

@@ -133,7 +133,7 @@ def main() -> None:
         print("méd. = erreur absolue médiane ; modèle et « sans région » : ajustés sans le département de la commune) :")
         print(table)
     bias = both.select(*((pl.col(c) - pl.col("tp60")).mean().alias(c) for c in methods)).row(0)
-    print("Biais moyen (prévu − publié) : " + " ; ".join(f"{l} {b:+.3f} pt" for l, b in zip(methods.values(), bias)))
+    print("Biais moyen (prévu − publié) : " + " ; ".join(f"{name} {b:+.3f} pt" for name, b in zip(methods.values(), bias)))
     print()
     print("Coefficients ajustés sur toutes les communes publiées : "
           + ", ".join(f"{n} {c:.3f}" for n, c in model.named().items()))

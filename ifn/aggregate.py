@@ -23,7 +23,6 @@ import polars as pl
 from ifn.columns import flag_column
 from ifn.levels import LEVELS
 
-
 PARENTS: dict[str, tuple[str, ...]] = {id: lv.parents for id, lv in LEVELS.items()}
 
 
@@ -214,7 +213,8 @@ def commune_cells(raw: pl.DataFrame, poolings: list[Pooling]) -> pl.DataFrame:
 
 def cell_imputations(cells: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
     """Imputed value of each cell and indicator: mean of the observed communes of the EPCI, else of the
-    département (communes without EPCI: département)."""
+    département (communes without EPCI: département).
+    """
     sums = [pl.col(_c(i, k)).sum() for i in ids for k in ("wxo", "wo", "xo", "no")]
     by_epci = (cells.filter(pl.col("epci") != NO_EPCI).group_by("epci").agg(sums)
                .select("epci", *[mean_from_sums(i, "o").alias(f"__e_{i}") for i in ids]))
@@ -266,7 +266,7 @@ def _mean_np(sums: dict[str, np.ndarray], id: str, suffix: str) -> np.ndarray:
 
 
 def _finalise_np(sums: dict[str, np.ndarray], p: Pooling) -> dict[str, np.ndarray]:
-    """numpy twin of ``_finalise`` for the small level tables."""
+    """Numpy twin of ``_finalise`` for the small level tables."""
     value_obs = _mean_np(sums, p.id, "o")
     if p.kind == "locaux":
         total, covered = sums[_c(p.id, "to")], sums[_c(p.id, "co")]

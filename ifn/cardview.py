@@ -116,7 +116,8 @@ def comparison_html(card: Card, caption: str = "Comparaison avec le département
 
 def headline_fields(card: Card, with_score: bool = True) -> list[tuple[str, str]]:
     """(label, text) of the card's headline: IFN and class (unless ``with_score`` is False: the page shows
-    them as a metric and a swatch), ranks, population."""
+    them as a metric and a swatch), ranks, population.
+    """
     level = LEVEL_LABELS[card.level].lower() if card.level != "epci" else "EPCI"
     fields = [("IFN (1 à 10)", fmt_ifn(card.ifn)), ("Classe sur la carte", card.class_label)] if with_score else []
     if card.rank_dep is not None or card.n_dep:
@@ -236,7 +237,8 @@ def chart_label(catalogue, id: str) -> str:
 
 def area_label(scored, area: tuple[str, str] | None) -> str:
     """French name of the drawn area for titles and export metadata: « Loire (Département 42) »,
-    « France entière » for the national views; the bare code when the unit is unknown."""
+    « France entière » for the national views; the bare code when the unit is unknown.
+    """
     if not area:
         return "France entière"
     level, code = area

@@ -67,7 +67,8 @@ class Indicator:
     @property
     def pooling_kind(self) -> str:
         """How ``ifn.aggregate`` pools it: ``population`` (weighted mean) or ``locaux`` (ratio of summed
-        counts; a surface-pooled indicator is a ratio of summed areas)."""
+        counts; a surface-pooled indicator is a ratio of summed areas).
+        """
         return "locaux" if self.aggregation in ("locaux", "surface", "menages") else "population"
 
 
@@ -83,7 +84,8 @@ OFFICIAL_STATUSES = {
 @dataclass(frozen=True)
 class OfficialRow:
     """One official indicator of a variant beside ours: ``ours`` is empty when it is missing here, and
-    ``official`` is empty for an indicator this tool adds."""
+    ``official`` is empty for an indicator this tool adds.
+    """
 
     axis: int
     official: str
@@ -95,7 +97,8 @@ class OfficialRow:
 @dataclass(frozen=True)
 class Variant:
     """A set of indicators: ``indicators`` (axis 1) and ``context`` (axis 2), and how they stand for the
-    official variant's indicators (``official``)."""
+    official variant's indicators (``official``).
+    """
 
     id: str
     label: str

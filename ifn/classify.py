@@ -37,7 +37,7 @@ _YLORRD = {
 
 
 def palette(k: int) -> list[str]:
-    """k hex colours of ColorBrewer YlOrRd (light = less fragile)."""
+    """K hex colours of ColorBrewer YlOrRd (light = less fragile)."""
     if not 2 <= k <= 9:
         raise InputError(f"Nombre de classes « {k} » : choisissez entre 2 et 9.")
     if k == 2:

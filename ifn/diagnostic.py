@@ -116,10 +116,10 @@ def svg_map(geoms, table: pl.DataFrame, classes: Classes, places: pl.DataFrame) 
 
 
 def legend(classes: Classes) -> str:
-    items = "".join(f'<span class="sw" style="background:{esc(c)}"></span>{esc(l)} '
-                    for c, l in zip(classes.colours, classes.labels))
+    items = "".join(f'<span class="sw" style="background:{esc(c)}"></span>{esc(label)} '
+                    for c, label in zip(classes.colours, classes.labels))
     items += f'<span class="sw" style="background:{esc(classes.missing_colour)}"></span>{esc(classes.missing_label)}'
-    dots = "".join(f'<span class="dot" style="background:{l.colour}"></span>{esc(l.label)} ' for l in LAYERS.values())
+    dots = "".join(f'<span class="dot" style="background:{layer.colour}"></span>{esc(layer.label)} ' for layer in LAYERS.values())
     return f'<p class="legende">IFN : {items}<br>Lieux : {dots}</p>'
 
 
@@ -267,7 +267,8 @@ def assemble(scored: dict[str, pl.DataFrame], communes: pl.DataFrame, centres: p
     """The diagnostic of one area from the cache's tables: ``scored`` (``ifn.score.score_all``), ``communes``
     (cache commune table), ``centres`` (``ifn.cache.load_centres``), ``offer`` (``ifn.offer.read_offer``),
     ``commune_geoms`` (GeoDataFrame ``code, geometry``), ``france`` (``ifn.territory.france_values``),
-    ``classes`` (map classes of the communes)."""
+    ``classes`` (map classes of the communes).
+    """
     from ifn.catalogue import load_catalogue
     from ifn.offer import in_area
     from ifn.territory import comparison_rows, find_row

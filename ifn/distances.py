@@ -109,7 +109,8 @@ def population_centres(iris, communes) -> pl.DataFrame:
 
 def service_distances(centres: pl.DataFrame, services: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """``code`` + one km column per service: ``services`` maps the column name (``dist_bibliotheque`` …)
-    to the service points (``lat, lon``)."""
+    to the service points (``lat, lon``).
+    """
     out = centres.select("code")
     lat, lon = centres["lat"].to_numpy(), centres["lon"].to_numpy()
     for name, points in services.items():
@@ -122,7 +123,8 @@ def with_distance(counts: pl.DataFrame, centres: pl.DataFrame | None, points: pl
                   count: str) -> pl.DataFrame:
     """Every commune of ``centres`` with ``count`` (0 where none) and ``column``: km from its centre to
     the nearest of ``points`` (``lat, lon``), across département borders. Without ``centres``, the
-    counts alone."""
+    counts alone.
+    """
     if centres is None:
         return counts
     km = service_distances(centres, {column: points})

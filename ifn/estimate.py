@@ -97,7 +97,8 @@ def base_matrix(med21, menages, overseas) -> np.ndarray:
 
 def design_matrix(frame: pl.DataFrame, regions: tuple[str, ...] = ()) -> np.ndarray:
     """``FEATURES`` of each row of ``frame`` (``med21, menages, dep``), then one 0/1 column per région of
-    ``regions`` (column ``reg``)."""
+    ``regions`` (column ``reg``).
+    """
     base = base_matrix(
         frame["med21"].to_numpy(), frame["menages"].to_numpy(), frame["dep"].str.starts_with(OVERSEAS_PREFIX).to_numpy()
     )
@@ -126,7 +127,8 @@ class Model:
 def fit(train: pl.DataFrame, regions: tuple[str, ...] = ()) -> Model:
     """Least squares of ``tp60`` on the regressors; the région offsets carry a ridge penalty
     ``REGION_PENALTY`` (so that a région without any training commune gets offset 0, and the
-    constant stays identified), the other coefficients none."""
+    constant stays identified), the other coefficients none.
+    """
     return _fit_matrix(design_matrix(train, regions), train["tp60"].to_numpy().astype(float), regions)
 
 
@@ -139,7 +141,7 @@ def _fit_matrix(X: np.ndarray, y: np.ndarray, regions: tuple[str, ...]) -> Model
 
 
 def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """argmin ‖X b − y‖² by the normal equations on unit-norm columns (a column that is all zero gets 0).
+    """Argmin ‖X b − y‖² by the normal equations on unit-norm columns (a column that is all zero gets 0).
 
     The normal equations of a few dozen columns cost well under a millisecond, where LAPACK's
     SVD solver takes hundreds of milliseconds when its threads compete on a loaded machine.

@@ -57,7 +57,8 @@ def to_csv_bytes(df: pl.DataFrame) -> bytes:
 
 def to_xlsx_bytes(df: pl.DataFrame, sheet: str = "IFN", metadata: dict | None = None) -> bytes:
     """Excel workbook: one data sheet (header frozen) and an optional « Métadonnées » sheet
-    (``metadata``: a dict or (key, value) pairs, e.g. ``export_metadata``)."""
+    (``metadata``: a dict or (key, value) pairs, e.g. ``export_metadata``).
+    """
     import xlsxwriter
 
     frame = spreadsheet_frame(df)
@@ -111,7 +112,8 @@ def to_parquet_bytes(df: pl.DataFrame) -> bytes:
 
 def with_geometry(df: pl.DataFrame, gdf, on: str = "code"):
     """GeoDataFrame of ``df`` left-joined on its column ``on`` to the geometries of ``gdf`` (``code``,
-    ``geometry``; row order of ``df``)."""
+    ``geometry``; row order of ``df``).
+    """
     import geopandas as gpd
 
     lists = [pl.col(c).cast(pl.List(pl.String)).list.join(", ") for c, t in df.schema.items() if isinstance(t, pl.List)]

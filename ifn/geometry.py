@@ -40,7 +40,8 @@ def dissolve(codes: np.ndarray, geoms: np.ndarray, groups: np.ndarray):
 
 def _union(part: np.ndarray):
     """Union of adjacent polygons: the fast coverage union, or the general one where the
-    polygons do not share their vertices exactly (the 2024 outlines are simplified by their producer)."""
+    polygons do not share their vertices exactly (the 2024 outlines are simplified by their producer).
+    """
     try:
         merged = shapely.coverage_union_all(part)
     except shapely.errors.GEOSException:

@@ -34,7 +34,8 @@ DISTANCE_COLUMNS = ("dist_mediation", "dist_france_services", "dist_bibliotheque
 @dataclass(frozen=True)
 class Thresholds:
     """The user's settings: IFN at least ``ifn_min``, nearest mediation place farther than ``distance_km``,
-    places counted within ``radius_km`` of each commune's centre."""
+    places counted within ``radius_km`` of each commune's centre.
+    """
 
     ifn_min: float = DEFAULT_IFN_MIN
     distance_km: float = DEFAULT_DISTANCE_KM
@@ -92,7 +93,8 @@ def check_thresholds(ifn_min: object = DEFAULT_IFN_MIN, distance_km: object = DE
 # --------------------------------------------------------------------------- need against offer per commune
 def commune_table(scored_communes: pl.DataFrame, cache_communes: pl.DataFrame) -> pl.DataFrame:
     """``code, nom, dep, epci, reg, dep_nom, epci_nom, population, ifn`` and the three distances (km, from
-    the cache: not imputed) of every commune."""
+    the cache: not imputed) of every commune.
+    """
     names = [c for c in ("dep_nom", "epci_nom", "reg_nom") if c in cache_communes.columns]
     extra = cache_communes.select("code", *names, *[c for c in DISTANCE_COLUMNS if c in cache_communes.columns])
     return (scored_communes.select("code", "nom", "dep", "epci", "reg", "population", "ifn")
@@ -102,7 +104,8 @@ def commune_table(scored_communes: pl.DataFrame, cache_communes: pl.DataFrame) -
 def within_radius(table: pl.DataFrame, centres: pl.DataFrame, layers: dict[str, pl.DataFrame],
                   radius_km: float) -> pl.DataFrame:
     """``table`` with ``lieux_<layer>_rayon``: the places of each layer (``lat, lon``, all of France) within
-    ``radius_km`` of each commune's population centre (null without a centre)."""
+    ``radius_km`` of each commune's population centre (null without a centre).
+    """
     from ifn.distances import count_within_km
 
     located = table.select("code").join(centres.select("code", "lat", "lon"), on="code", how="left")
@@ -126,7 +129,8 @@ def is_priority(thresholds: Thresholds) -> pl.Expr:
 
 def priority_list(table: pl.DataFrame, thresholds: Thresholds) -> pl.DataFrame:
     """The communes of ``table`` (``commune_table``, restricted to an area) meeting both thresholds, most
-    populated first (then highest IFN, then code), with their ``rang``."""
+    populated first (then highest IFN, then code), with their ``rang``.
+    """
     return (table.filter(is_priority(thresholds))
             .sort(["population", "ifn", "code"], descending=[True, True, False], nulls_last=True)
             .with_row_index("rang", offset=1).with_columns(pl.col("rang").cast(pl.Int64)))
@@ -156,7 +160,8 @@ def totals(table: pl.DataFrame, priority: pl.DataFrame, thresholds: Thresholds) 
 
 def sentence(t: Totals, thresholds: Thresholds, territory: str | None = None) -> str:
     """« Aveyron : 66 929 habitants vivent dans 107 communes d'IFN ≥ 7 à plus de 10 km d'un lieu de médiation
-    numérique, soit 23,9 % de la population. »"""
+    numérique, soit 23,9 % de la population. »
+    """
     where = f"{territory} : " if territory else ""
     criterion = (f"d'IFN ≥ {fr(thresholds.ifn_min)} à plus de {fr(thresholds.distance_km)} km d'un lieu de "
                  "médiation numérique")
@@ -183,7 +188,8 @@ def caveats(t: Totals) -> list[str]:
 
 def by_unit(priority: pl.DataFrame, table: pl.DataFrame, level: str) -> pl.DataFrame:
     """The priority list summed per unit of ``level`` (epci, departement, region): ``code, nom,
-    communes_prioritaires, habitants_concernes, population, part_population`` (%), most concerned first."""
+    communes_prioritaires, habitants_concernes, population, part_population`` (%), most concerned first.
+    """
     lvl = levels.level(level)
     if level not in levels.AREA_COLUMNS:
         raise InputError(f"Niveau « {level} » : la liste se résume par EPCI, département ou région.")
@@ -208,7 +214,8 @@ EXPORT_COLUMNS = {"rang": "rang", "code": "code_commune", "nom": "commune", "dep
 
 def export_frame(priority: pl.DataFrame, thresholds: Thresholds, territory: str) -> pl.DataFrame:
     """The list as exported (page and command line alike): French column names, rounded figures and the
-    settings in every row (a CSV has no other place for them)."""
+    settings in every row (a CSV has no other place for them).
+    """
     cols = [c for c in EXPORT_COLUMNS if c in priority.columns]
     rounded = [pl.col(c).round(2) for c in ("ifn", *DISTANCE_COLUMNS) if c in cols]
     return (priority.select(cols).with_columns(rounded).rename({c: EXPORT_COLUMNS[c] for c in cols})
@@ -230,7 +237,8 @@ AREA_PREFIXES = {"dep": "departement", "departement": "departement", "reg": "reg
 def parse_area(text: str | None, table: pl.DataFrame) -> tuple[str | None, str | None, str]:
     """« dep:33 », « region:75 », « epci:200054781 » → (area level, code, French name); None → France.
 
-    ``table`` is ``commune_table`` (all communes): an unknown code is refused in French."""
+    ``table`` is ``commune_table`` (all communes): an unknown code is refused in French.
+    """
     if text is None or not text.strip():
         return None, None, "France"
     kind, sep, code = text.strip().partition(":")

@@ -61,7 +61,8 @@ FS_DAYS = {"h_lundi": "Mo", "h_mardi": "Tu", "h_mercredi": "We", "h_jeudi": "Th"
 @dataclass(frozen=True)
 class Offer:
     """Located places (``COLUMNS`` + ``code``: 2026 commune, null outside every commune) and the places
-    left out (``couche, nom, commune_source, ligne, lat, lon, motif``)."""
+    left out (``couche, nom, commune_source, ligne, lat, lon, motif``).
+    """
 
     places: pl.DataFrame
     rejected: pl.DataFrame
@@ -162,7 +163,8 @@ def in_area(offer_places: pl.DataFrame, communes: pl.DataFrame, area_level: str 
 def near_box(offer_places: pl.DataFrame, box: tuple[float, float, float, float], margin_deg: float = 0.1
              ) -> pl.DataFrame:
     """Places inside ``box`` (west, south, east, north) widened by ``margin_deg`` (about 10 km): the map also
-    shows the places just across the border, where the nearest one may be."""
+    shows the places just across the border, where the nearest one may be.
+    """
     west, south, east, north = box
     return offer_places.filter(pl.col("lon").is_between(west - margin_deg, east + margin_deg)
                                & pl.col("lat").is_between(south - margin_deg, north + margin_deg))

@@ -39,7 +39,8 @@ FIELDS = ("nom", "adresse", "services", "horaires_fr", "conditions_acces", "mise
 
 def popup_fields(row: dict) -> list[str]:
     """The popup's values of one place, each HTML-escaped (``FIELDS`` order): the browser only puts them
-    between fixed tags (``CALLBACK``), so that thousands of popups travel as short strings."""
+    between fixed tags (``CALLBACK``), so that thousands of popups travel as short strings.
+    """
     where = " ".join(str(v) for v in (row.get("code_postal"), row.get("commune_source")) if v)
     address = ", ".join(str(v) for v in (row.get("adresse"), where) if v)
     date = row.get("date_maj")
@@ -56,7 +57,8 @@ def _js_string(text: str) -> str:
 
 def callback(layer) -> str:
     """JavaScript making one circle marker with its tooltip (the name) and popup from a row of ``layer_rows``:
-    ``[lat, lon, nom, adresse, services, horaires, accès, mise à jour]``, values already escaped."""
+    ``[lat, lon, nom, adresse, services, horaires, accès, mise à jour]``, values already escaped.
+    """
     head = _js_string(f"<div><em>{html.escape(layer.label)}</em></div>")
     source = _js_string(html.escape(f"Source : {layer.source}"))
     return """function (row) {
@@ -70,7 +72,7 @@ def callback(layer) -> str:
         {maxWidth: 320});
     marker.bindTooltip(row[2]);
     return marker;
-}""" % (layer.colour, head, source)
+}""" % (layer.colour, head, source)  # noqa: UP031  (a JavaScript template: braces stay literal)
 
 
 CLUSTER_ICON = """function (cluster) {

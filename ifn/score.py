@@ -189,7 +189,8 @@ def raw_communes(communes: pl.DataFrame | pl.LazyFrame, selection: Selection,
 
 def estimate_column(id: str) -> str:
     """Cache column flagging the commune values the build estimated (e.g. a secret poverty rate
-    estimated from the median income): they count as values, and are flagged ``imputed_<id>``."""
+    estimated from the median income): they count as values, and are flagged ``imputed_<id>``.
+    """
     return f"estime_{id}"
 
 
@@ -307,7 +308,8 @@ def combine(scored: pl.DataFrame, level: str, selection: Selection, options: Sco
     """Weighted IFN, 3-of-5 rule, contexte, and the output column order.
 
     At the commune level, values the build estimated are flagged ``imputed_<id>`` here (they
-    count as values everywhere else: aggregation, references)."""
+    count as values everywhere else: aggregation, references).
+    """
     scored = mark_estimates(scored.with_columns(_ifn_exprs(selection, options)), selection.ids)
     per_indicator = []
     for i in selection.ids:
@@ -398,7 +400,8 @@ def rescore(prepared: PreparedLevels, weights: Mapping[str, float] | None,
 def score_all(communes: pl.DataFrame | pl.LazyFrame, options: ScoreOptions = ScoreOptions(),
               extra: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
     """``score_level`` for the four levels ("commune", "epci", "departement", "region"), sharing
-    the imputation and the aggregation."""
+    the imputation and the aggregation.
+    """
     prepared = prepare_levels(communes, options, extra)
     return {level: combine(table, level, prepared.selection, options) for level, table in prepared.tables.items()}
 

@@ -27,10 +27,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 import polars as pl
 
-from ifn.classify import Classes, as_float_array, classify
 from ifn.aggregate import build_levels
-from ifn.score import (PreparedLevels, ScoreOptions, combine, custom_ids, indicator_scores, raw_communes,
-                       resolve_selection)
+from ifn.classify import Classes, as_float_array, classify
+from ifn.score import (
+    PreparedLevels,
+    ScoreOptions,
+    combine,
+    custom_ids,
+    indicator_scores,
+    raw_communes,
+    resolve_selection,
+)
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def plain(value: object) -> str:
-    """``value`` as text that Markdown renders literally: punctuation escaped, line breaks as spaces.
+    r"""``value`` as text that Markdown renders literally: punctuation escaped, line breaks as spaces.
 
     >>> plain("[clic](https://example.org)")
     '\\\\[clic\\\\]\\\\(https\\\\:\\\\/\\\\/example\\\\.org\\\\)'

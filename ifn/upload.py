@@ -190,7 +190,8 @@ def _field_counts(text: str, separator: str, lines: int = 50) -> list[int]:
 
 def sniff_separator(text: str) -> str:
     """The separator among tab, ``;`` and ``,`` whose header has ≥ 2 fields and that splits most of the first
-    50 lines into as many fields (the first in that order wins a tie)."""
+    50 lines into as many fields (the first in that order wins a tie).
+    """
     best, best_share = None, 0.0
     for separator in SEPARATORS:
         counts = _field_counts(text, separator)
@@ -257,7 +258,8 @@ def _numeric_share(table: Table, index: int, sample: int = 50) -> float:
 
 def guess_columns(table: Table) -> tuple[str, str]:
     """Likely (code column, value column): the first header naming a code (else the first column), then the
-    other column with the most numeric cells among the first 50 rows (the first one on a tie)."""
+    other column with the most numeric cells among the first 50 rows (the first one on a tie).
+    """
     header = table.header
     folded = [unidecode(h).lower() for h in header]
     code = next((header[i] for i, h in enumerate(folded) if any(k in h for k in _CODE_HINTS)), header[0])

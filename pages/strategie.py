@@ -14,8 +14,8 @@ from ifn.strategy.content import DEADLINE, GROUPS, load_strategy
 from ifn.strategy.status import final_assessment
 from ifn.strategy.storage import open_repository
 from ifn.text import plain
-from ui.strategie_auth import current_editor
 from ui.navigation import require_app
+from ui.strategie_auth import current_editor
 
 require_app()
 

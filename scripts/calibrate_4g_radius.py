@@ -24,7 +24,6 @@ RADII_KM = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 12.0)
 
 
 def main() -> None:
-    import geopandas as gpd
     import pyogrio
     import shapely
 

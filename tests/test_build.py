@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from ifn import build, cache, readers
+from ifn import build, cache
 from ifn.config import Settings
 from ifn.errors import DataError
 

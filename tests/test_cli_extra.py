@@ -272,9 +272,9 @@ def test_page_preset_and_file_give_the_same_scores_on_the_command_line(built_cac
 
 def test_page_loads_a_preset_with_custom_tables(built_cache, clear_streamlit_caches):
     at = AppTest.from_file(PAGE, default_timeout=300).run()
-    preset = ('[weights]\nfibre = 1\nperso_absent = 2\nperso_tiny = 3\n'
-              '[custom.perso_absent]\nlabel = "Absent"\ndirection = "plus_haut_plus_fragile"\nfile = "absent.csv"\n'
-              '[custom.perso_tiny]\nlabel = "Tiny"\ndirection = "plus_haut_plus_fragile"\n').encode()
+    preset = (b'[weights]\nfibre = 1\nperso_absent = 2\nperso_tiny = 3\n'
+              b'[custom.perso_absent]\nlabel = "Absent"\ndirection = "plus_haut_plus_fragile"\nfile = "absent.csv"\n'
+              b'[custom.perso_tiny]\nlabel = "Tiny"\ndirection = "plus_haut_plus_fragile"\n')
     at.file_uploader(key="an_upload").upload("Tiny.csv", b"code;v\n01001;1\n01002;3\n", "text/csv").run()
     [b for b in at.button if b.label == "Ajouter l'indicateur"][0].click().run()
     assert at.number_input(key="an_w_perso_tiny").value == 1.0

@@ -10,7 +10,6 @@ import pytest
 from ifn.cli import main
 
 
-
 def read_csv(path):
     """Every column as text (codes keep their zeros), ``ifn`` back to a number."""
     df = pl.read_csv(path, separator=";", infer_schema=False)

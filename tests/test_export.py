@@ -57,8 +57,14 @@ def test_geojson_with_geometry():
 # --- readable exports: French headers, rounding, metadata block ------------------------------------------
 
 from ifn.catalogue import load_catalogue  # noqa: E402
-from ifn.export import (export_metadata, offline_map_html, read_readable_csv, readable_table,  # noqa: E402
-                        to_geojson_view_bytes, to_readable_csv_bytes)
+from ifn.export import (  # noqa: E402
+    export_metadata,
+    offline_map_html,
+    read_readable_csv,
+    readable_table,
+    to_geojson_view_bytes,
+    to_readable_csv_bytes,
+)
 
 SCORED = pl.DataFrame({
     "code": ["42218"], "nom": ["Saint-Étienne"], "population": [173136], "ifn": [6.752067857694288],

@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from ifn.impute import impute_communes, imputation_counts
+from ifn.impute import imputation_counts, impute_communes
 
 
 @pytest.fixture

@@ -8,8 +8,20 @@ import pytest
 from shapely.geometry import box
 
 from ifn.classify import classify
-from ifn.mapview import (DROM, METROPOLE, area_filter, bounds, build_map, clicked_code, drom_of, feature_bounds,
-                         feature_collection, legend_html, payload_size, standalone_html)
+from ifn.mapview import (
+    DROM,
+    METROPOLE,
+    area_filter,
+    bounds,
+    build_map,
+    clicked_code,
+    drom_of,
+    feature_bounds,
+    feature_collection,
+    legend_html,
+    payload_size,
+    standalone_html,
+)
 
 
 @pytest.fixture()

@@ -84,7 +84,7 @@ def upload(at, content: bytes, combine: str | None = None):
 
 
 def test_arrondissements_and_former_codes_attached_with_notices(page):
-    data = "code;v\n75101;10\n75102;20\n91182;3\n01001;1\n".encode()
+    data = b"code;v\n75101;10\n75102;20\n91182;3\n01001;1\n"
     upload(page, data)
     assert "choisissez d'additionner ou de moyenner" in texts(page.error)[0]
     upload(page, data, "sum")

@@ -7,8 +7,7 @@ import polars as pl
 import pytest
 
 from ifn.score import ScoreOptions, prepare_levels
-from ifn.sensitivity import (average_ranks, class_changes, compare, histogram, influence, level_ifn, movers,
-                             spearman)
+from ifn.sensitivity import average_ranks, class_changes, compare, histogram, influence, level_ifn, movers, spearman
 from tests.test_score import synthetic_communes
 
 

@@ -10,7 +10,7 @@ import pytest
 from ifn.errors import InputError
 from ifn.strategy import board, editing, report
 from ifn.strategy.content import load_strategy
-from ifn.strategy.formats import (VEGA_LOCALE, blank, french_date, french_timestamp, parse_date, percent)
+from ifn.strategy.formats import VEGA_LOCALE, blank, french_date, french_timestamp, parse_date, percent
 from ifn.strategy.storage import Entry, Repository
 from tests.markdown_safety import PAYLOADS, active_content
 

@@ -113,14 +113,14 @@ def test_html_is_escaped(repo, strategy, monkeypatch):
 
 
 def test_import_unknown_id_refuses_whole_file(repo, strategy):
-    data = ("indicateur;nature;valeur;date;source;commentaire\n"
-            "ext1_societaires;mesure;125;2023-12-31;registre;\n"
-            "ext9_inconnu;mesure;3;2023-12-31;;\n").encode()
+    data = (b"indicateur;nature;valeur;date;source;commentaire\n"
+            b"ext1_societaires;mesure;125;2023-12-31;registre;\n"
+            b"ext9_inconnu;mesure;3;2023-12-31;;\n")
     with pytest.raises(InputError, match="ligne 3 : indicateur inconnu « ext9_inconnu »"):
         report.import_csv(repo, strategy, data, author="a", today=TODAY)
     assert repo.entries() == []
-    good = ("indicateur;nature;valeur;date;source;commentaire\n"
-            "ext1_societaires;mesure;125;2023-12-31;registre;\n"
-            "ext1_societaires;cible;150;;;vote du CA\n").encode()
+    good = (b"indicateur;nature;valeur;date;source;commentaire\n"
+            b"ext1_societaires;mesure;125;2023-12-31;registre;\n"
+            b"ext1_societaires;cible;150;;;vote du CA\n")
     assert report.import_csv(repo, strategy, good, author="a", today=TODAY) == 2
     assert [(e.kind, e.value_num) for e in repo.entries()] == [("mesure", 125.0), ("cible", 150.0)]

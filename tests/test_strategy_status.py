@@ -7,8 +7,17 @@ import datetime as dt
 import pytest
 
 from ifn.strategy.content import Baseline, Indicator
-from ifn.strategy.status import (AT_RISK, LATE, NO_DATA, NO_TARGET, ON_TRACK, assess, expected_share,
-                                 format_number, target_warning)
+from ifn.strategy.status import (
+    AT_RISK,
+    LATE,
+    NO_DATA,
+    NO_TARGET,
+    ON_TRACK,
+    assess,
+    expected_share,
+    format_number,
+    target_warning,
+)
 from ifn.strategy.storage import Entry
 
 T0 = dt.date(2022, 6, 30)

@@ -7,7 +7,7 @@ import pytest
 
 from ifn.classify import classify
 from ifn.errors import InputError
-from ifn.territory import (IMPUTED_REASON, MISSING_REASON, card, compare_table, find_row, fmt_value, rank_of)
+from ifn.territory import IMPUTED_REASON, MISSING_REASON, card, compare_table, find_row, fmt_value, rank_of
 
 IDS = ("fibre", "couv4g", "age65")
 CONTEXT = ("menseul",)

@@ -4,8 +4,18 @@ import polars as pl
 import pytest
 
 from ifn.errors import InputError
-from ifn.upload import (CustomIndicator, alias_map, extra_frame, guess_columns, indicator_id, normalise_code,
-                        parse_indicator, parse_number, parse_upload, read_table)
+from ifn.upload import (
+    CustomIndicator,
+    alias_map,
+    extra_frame,
+    guess_columns,
+    indicator_id,
+    normalise_code,
+    parse_indicator,
+    parse_number,
+    parse_upload,
+    read_table,
+)
 
 KNOWN = {"01001", "01002", "2A004", "75056", "69123", "13055"}
 
@@ -15,12 +25,12 @@ def values(parsed):
 
 
 @pytest.mark.parametrize("data, encoding, separator", [
-    ("code;valeur\n01001;1,5\n01002;2\n".encode("utf-8"), "utf-8", ";"),
+    (b"code;valeur\n01001;1,5\n01002;2\n", "utf-8", ";"),
     ("\ufeffcode;valeur\n01001;1,5\n01002;2\n".encode("utf-8"), "utf-8", ";"),
-    ("code\tvaleur\n01001\t1,5\n01002\t2\n".encode("utf-8"), "utf-8", "\t"),
-    ("code,valeur\n01001,1.5\n01002,2\n".encode("utf-8"), "utf-8", ","),
-    ('code,valeur\n01001,"1,5"\n01002,2\n'.encode("utf-8"), "utf-8", ","),
-    ("code;valeur\r\n01001;1,5\r\n01002;2\r\n".encode("utf-8"), "utf-8", ";"),
+    (b"code\tvaleur\n01001\t1,5\n01002\t2\n", "utf-8", "\t"),
+    (b"code,valeur\n01001,1.5\n01002,2\n", "utf-8", ","),
+    (b'code,valeur\n01001,"1,5"\n01002,2\n', "utf-8", ","),
+    (b"code;valeur\r\n01001;1,5\r\n01002;2\r\n", "utf-8", ";"),
 ])
 def test_accepted_formats(data, encoding, separator):
     parsed = parse_upload(data, KNOWN)

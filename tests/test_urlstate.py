@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from ifn.urlstate import (DEFAULT, MAX_COMPARED, MapState, decode, decode_compared, encode, select, view_area,
-                          with_compared, with_map_level, without_compared)
+from ifn.urlstate import (
+    DEFAULT,
+    MAX_COMPARED,
+    MapState,
+    decode,
+    decode_compared,
+    encode,
+    select,
+    view_area,
+    with_compared,
+    with_map_level,
+    without_compared,
+)
 
 VARIANTS = {"tout_age": "Tout âge"}
 CODES = {"commune": {"69123"}, "departement": {"69", "974"}, "epci": {"200046977"}, "region": {"84"}}

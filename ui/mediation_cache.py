@@ -13,7 +13,7 @@ import streamlit as st
 from ifn import mediation
 from ifn.cache import load_centres
 from ifn.config import require_data_dir, resolve_settings
-from ifn.mapview import feature_collection, bounds
+from ifn.mapview import bounds, feature_collection
 from ifn.offer import LAYERS, in_area, near_box, read_offer
 from ifn.offermap import offer_map
 from ui import carte_cache, data

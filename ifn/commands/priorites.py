@@ -1,5 +1,6 @@
 """``python -m ifn priorites``: the priority list of digital mediation (the page « Besoins et offre de
-médiation » computes the same one with ``ifn.mediation``)."""
+médiation » computes the same one with ``ifn.mediation``).
+"""
 
 from __future__ import annotations
 

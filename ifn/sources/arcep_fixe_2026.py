@@ -196,7 +196,8 @@ def to_communes(mapped: pl.DataFrame, **context) -> pl.DataFrame:
 
 def national_figures(communes: pl.DataFrame) -> dict:
     """National figures of both measures (French keys): share of all premises, commune median and p90,
-    communes with no connectable premises."""
+    communes with no connectable premises.
+    """
     out = {}
     for ind, covered, total in (("fibre", "fibre_raccordables", "fibre_locaux"), ("thd30", "locaux_30m", "locaux")):
         valid = communes.filter(pl.col(total) > 0)

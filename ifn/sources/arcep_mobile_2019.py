@@ -111,7 +111,8 @@ UTM_BY_DEPARTEMENT = {"971": 32620, "972": 32620, "973": 32622, "974": 32740, "9
 
 def surface_km2(codes, geometries) -> np.ndarray:
     """Area in km² of WGS84 polygons: Lambert-93 (EPSG:2154) in metropolitan France, the UTM zone of
-    each DROM elsewhere (areas within 0.1 % of the ellipsoidal ones at commune scale)."""
+    each DROM elsewhere (areas within 0.1 % of the ellipsoidal ones at commune scale).
+    """
     import geopandas as gpd
 
     codes = np.asarray(codes).astype(str)
@@ -164,7 +165,8 @@ def source_surfaces(root: Path, geometries=None, movements: pl.DataFrame | None 
 def to_communes_2026(mapped: pl.DataFrame, root: Path, source_surfaces: pl.DataFrame,
                      communes_geo) -> pl.DataFrame:
     """The build's entry: metropolitan communes pooled by surface (``to_communes``) and the DROM
-    substitute (``drom_4g_surface``) on the 2026 DROM polygons (``communes_geo``)."""
+    substitute (``drom_4g_surface``) on the 2026 DROM polygons (``communes_geo``).
+    """
     metro = to_communes(mapped, surfaces=source_surfaces)
     drom_geo = communes_geo[communes_geo["code"].astype(str).str.startswith("97")]
     drom = drom_4g_surface(root, drom_geo)
@@ -247,6 +249,19 @@ def read_drom_sites(root: Path, dep: str) -> pl.DataFrame:
     return located.filter(pl.col("c4g") == 1).select("operateur", "lon", "lat")
 
 
+def _covered_by_operator(sites: pl.DataFrame, polys, epsg: int, radius: float) -> np.ndarray:
+    """Area (m²) of each polygon within ``radius`` km of a site, one row per operator."""
+    import geopandas as gpd
+    import shapely
+
+    covered = []
+    for _, op in sorted(sites.group_by("operateur")):
+        pts = gpd.GeoSeries(gpd.points_from_xy(op["lon"], op["lat"]), crs=4326).to_crs(epsg).values
+        discs = shapely.union_all(shapely.buffer(pts, radius * 1000, quad_segs=16))
+        covered.append(shapely.area(shapely.intersection(polys, discs)))
+    return np.vstack(covered)
+
+
 def drom_4g_surface(root: Path, communes_gdf, radius_km: float = DROM_RADIUS_KM,
                     worst_radius_km: float | None = None) -> pl.DataFrame:
     """Share of each DROM commune's surface within ``radius_km`` of a 4G site (2020 Q2 site lists).
@@ -271,16 +286,8 @@ def drom_4g_surface(root: Path, communes_gdf, radius_km: float = DROM_RADIUS_KM,
         polys = shapely.make_valid(polys)
         area = shapely.area(polys)
         sites = read_drom_sites(root, dep)
-        def covered_by_operator(radius):
-            covered = []
-            for _, op in sorted(sites.group_by("operateur")):
-                pts = gpd.GeoSeries(gpd.points_from_xy(op["lon"], op["lat"]), crs=4326).to_crs(epsg).values
-                discs = shapely.union_all(shapely.buffer(pts, radius * 1000, quad_segs=16))
-                covered.append(shapely.area(shapely.intersection(polys, discs)))
-            return np.vstack(covered)
-
-        best = covered_by_operator(radius_km).max(axis=0)
-        worst = (covered_by_operator(worst_radius_km).min(axis=0) if worst_radius_km is not None
+        best = _covered_by_operator(sites, polys, epsg, radius_km).max(axis=0)
+        worst = (_covered_by_operator(sites, polys, epsg, worst_radius_km).min(axis=0) if worst_radius_km is not None
                  else np.full(len(area), np.nan))
         for c, a, b, w in zip(codes[mask], area, best, worst):
             rows.append((c, a / 1e6, min(b, a) / 1e6, None if np.isnan(w) else min(w, a) / 1e6))

@@ -65,7 +65,8 @@ def report(frame: pl.DataFrame) -> dict:
 
 def to_communes(mapped: pl.DataFrame, centres: pl.DataFrame | None = None, **context) -> pl.DataFrame:
     """``code, nb_bibliotheques, dist_bibliotheque``: libraries open to the public per 2026 commune (located
-    or not), and the km from each commune's population centre (``centres``) to the nearest located one."""
+    or not), and the km from each commune's population centre (``centres``) to the nearest located one.
+    """
     from ifn.distances import with_distance
 
     counts = mapped.group_by("code").agg(pl.len().cast(pl.Int64).alias("nb_bibliotheques")).sort("code")

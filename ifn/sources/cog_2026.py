@@ -139,7 +139,8 @@ def read_entries(root: Path) -> list[dict]:
 
 def read(root: Path) -> pl.DataFrame:
     """The 2026 communes in scope: ``code, nom, dep, dep_nom, reg, reg_nom, epci, epci_nom, population,
-    codes_postaux, zone, anciens_codes``, sorted by code."""
+    codes_postaux, zone, anciens_codes``, sorted by code.
+    """
     path = root / COMMUNES_JSON
     rows = []
     for n, entry in enumerate(read_entries(root)):

@@ -169,7 +169,8 @@ def _check_ranges(df: pl.DataFrame, spec: CsvSpec, path: Path, line_of) -> None:
 
 def superseded_arrondissements(mapped: pl.DataFrame) -> pl.Expr:
     """True for an arrondissement row whose whole commune also has its own row (Paris, Lyon, Marseille
-    are published both ways: pooling the arrondissements with the whole row would count people twice)."""
+    are published both ways: pooling the arrondissements with the whole row would count people twice).
+    """
     whole = mapped.filter(pl.col("code_source") == pl.col("code"))["code"].unique()
     return (pl.col("statut") == ARRONDISSEMENT_STATUS) & pl.col("code").is_in(whole.to_list())
 

@@ -123,7 +123,8 @@ def france_services_per_commune(sites: pl.DataFrame) -> pl.DataFrame:
 
 def to_communes(mapped: pl.DataFrame, centres: pl.DataFrame | None = None, **context) -> pl.DataFrame:
     """``code, nb_france_services, dist_france_services``: fixed sites per 2026 commune, and the km from each
-    commune's population centre (``centres``) to the nearest located fixed site (buses excluded)."""
+    commune's population centre (``centres``) to the nearest located fixed site (buses excluded).
+    """
     from ifn.distances import with_distance
 
     counts = fixed_sites(mapped).group_by("code").agg(pl.len().cast(pl.Int64).alias("nb_france_services")).sort("code")

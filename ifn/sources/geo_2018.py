@@ -24,7 +24,6 @@ def read_commune_geometries(root: Path, progress=None):
     """All commune polygons (COG 2018), one GeoDataFrame in WGS84: ``code, nom, geometry``."""
     import geopandas as gpd
     import pandas as pd
-    import pyogrio
     import shapely
 
     files = sorted((root / GEO_COMMUNES_DIR).glob("communes-*.geojson"))

@@ -73,7 +73,8 @@ def report(frame: pl.DataFrame) -> dict:
 def assign_communes(points_frame: pl.DataFrame, communes) -> pl.DataFrame:
     """Add ``code``: the commune whose polygon holds the point (``communes``: GeoDataFrame ``code, geometry``,
     WGS84). A point outside every polygon (on the shore of a simplified coast line) takes the nearest
-    commune within ``NEAREST_COMMUNE_KM``; beyond, ``code`` stays null (counted by ``unassigned``)."""
+    commune within ``NEAREST_COMMUNE_KM``; beyond, ``code`` stays null (counted by ``unassigned``).
+    """
     import geopandas as gpd
     import shapely
 
@@ -106,14 +107,16 @@ def unassigned(assigned: pl.DataFrame) -> pl.DataFrame:
 
 def place_key() -> pl.Expr:
     """Same place: same name (case and surrounding spaces ignored) at the same coordinates. The export lists
-    141 places twice or more under different ids (one row per adviser's record)."""
+    141 places twice or more under different ids (one row per adviser's record).
+    """
     return pl.concat_str([pl.col("nom").str.strip_chars().str.to_lowercase(), pl.col("lat").cast(pl.String),
                           pl.col("lon").cast(pl.String)], separator="|", ignore_nulls=True)
 
 
 def to_communes(mapped: pl.DataFrame, centres: pl.DataFrame | None = None, **context) -> pl.DataFrame:
     """``code, nb_lieux_mediation, dist_mediation``: distinct CNFS places per 2026 commune (a place listed
-    twice counts once), and the km from each commune's population centre to the nearest place."""
+    twice counts once), and the km from each commune's population centre to the nearest place.
+    """
     from ifn.distances import with_distance
 
     counts = mapped.group_by("code").agg(place_key().n_unique().cast(pl.Int64).alias("nb_lieux_mediation")).sort("code")
@@ -122,7 +125,8 @@ def to_communes(mapped: pl.DataFrame, centres: pl.DataFrame | None = None, **con
 
 def build(root: Path, communes_geo, centres: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
     """The build's hook: the places have no commune code, so each located place takes the 2026 commune
-    whose polygon holds it (``assign_communes``); places outside every commune are listed, not dropped."""
+    whose polygon holds it (``assign_communes``); places outside every commune are listed, not dropped.
+    """
     frame = read(root)
     located = points(frame)
     assigned = assign_communes(located, communes_geo)

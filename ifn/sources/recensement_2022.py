@@ -269,7 +269,8 @@ def iris_codes(root: Path) -> list[str]:
 def read_communes_5k(root: Path) -> pl.DataFrame:
     """Communes and arrondissements of 5,000+ inhabitants: ``code, population, diplome, chomage, seul80``.
 
-    The national row ``00FR`` is left out (it is not a commune)."""
+    The national row ``00FR`` is left out (it is not a commune).
+    """
     path = Path(root) / COMMUNES_5K
     _check_schema(path, ["code"], list(COMMUNES_5K_COLUMNS))
     frame = _collect(path, pl.scan_parquet(path)
@@ -298,7 +299,8 @@ def _whole_commune(code: pl.Expr) -> pl.Expr:
 
 def attach_communes_5k(iris: pl.DataFrame, communes_5k: pl.DataFrame) -> pl.DataFrame:
     """Add to each IRIS row the 5k-file values of its whole commune (``c5k_code``, ``c5k_population``,
-    ``c5k_diplome``, ``c5k_chomage``, ``c5k_seul80``; null when the file does not hold it)."""
+    ``c5k_diplome``, ``c5k_chomage``, ``c5k_seul80``; null when the file does not hold it).
+    """
     c5k = communes_5k.rename({c: f"c5k_{c}" for c in communes_5k.columns if c != "code"}).rename({"code": "c5k_code"})
     return (
         iris.with_columns(_whole_commune(pl.col("code")).alias("_whole"))
@@ -311,7 +313,8 @@ def attach_communes_5k(iris: pl.DataFrame, communes_5k: pl.DataFrame) -> pl.Data
 def read(root: Path) -> pl.DataFrame:
     """IRIS rows (``read_iris``) with the 5k commune values attached (``attach_communes_5k``).
 
-    ``code`` is the commune or arrondissement of COG 2025/2026: one row per IRIS, several per code."""
+    ``code`` is the commune or arrondissement of COG 2025/2026: one row per IRIS, several per code.
+    """
     return attach_communes_5k(read_iris(root), read_communes_5k(root))
 
 
@@ -524,7 +527,8 @@ def polygon_iris_codes(root: Path) -> list[str]:
 def reconcile_iris_codes(census_codes, polygon_codes) -> dict:
     """Compare census and polygon IRIS codes: counts and sorted lists (French keys).
 
-    Duplicated codes on either side are counted too (they would make a join ambiguous)."""
+    Duplicated codes on either side are counted too (they would make a join ambiguous).
+    """
     census = list(census_codes)
     polygons = list(polygon_codes)
     c, p = set(census), set(polygons)

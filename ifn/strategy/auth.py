@@ -142,7 +142,7 @@ def check_password(editors: dict[str, str], user: str, password: str) -> bool:
 
 
 def hash_password(password: str, rounds: int = DEFAULT_COST) -> str:
-    """bcrypt hash of a password (to paste into the secrets or IFN_EDITORS)."""
+    """Bcrypt hash of a password (to paste into the secrets or IFN_EDITORS)."""
     if not password:
         raise InputError("Le mot de passe est vide.")
     secret = password.encode("utf-8")

@@ -15,11 +15,36 @@ from collections.abc import Collection
 import polars as pl
 
 from ifn.strategy.content import DEADLINE, Indicator, Strategy
-from ifn.strategy.formats import (AXIS_DATE, AXIS_NUMBER, BLANK, CHART_DATE, VEGA_LOCALE, blank, french_date,
-                                  french_timestamp, percent)
-from ifn.strategy.status import (AT_RISK, LATE, NO_DATA, NO_TARGET, NOT_REACHED, ON_TRACK, OUTCOMES, REACHED,
-                                 STATUSES, Assessment, FinalAssessment, assess, baseline_point, final_assessment,
-                                 format_number, is_over, measurements)
+from ifn.strategy.formats import (
+    AXIS_DATE,
+    AXIS_NUMBER,
+    BLANK,
+    CHART_DATE,
+    VEGA_LOCALE,
+    blank,
+    french_date,
+    french_timestamp,
+    percent,
+)
+from ifn.strategy.status import (
+    AT_RISK,
+    LATE,
+    NO_DATA,
+    NO_TARGET,
+    NOT_REACHED,
+    ON_TRACK,
+    OUTCOMES,
+    REACHED,
+    STATUSES,
+    Assessment,
+    FinalAssessment,
+    assess,
+    baseline_point,
+    final_assessment,
+    format_number,
+    is_over,
+    measurements,
+)
 from ifn.strategy.storage import Entry
 from ifn.text import plain
 
@@ -55,7 +80,8 @@ def mode(when: dt.date, deadline: dt.date = DEADLINE) -> str:
 
 def default_measure_date(when: dt.date, deadline: dt.date = DEADLINE) -> dt.date:
     """Date first offered by the measurement form: today, or the deadline once it has passed (a final
-    figure is usually recorded afterwards, and only measurements dated up to the deadline count)."""
+    figure is usually recorded afterwards, and only measurements dated up to the deadline count).
+    """
     return deadline if is_over(when, deadline) else when
 
 

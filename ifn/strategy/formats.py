@@ -61,7 +61,7 @@ def french_timestamp(value: str | None) -> str:
         return BLANK
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
 
 

@@ -49,12 +49,11 @@ def test_search_leads_to_the_card(server, page, artifacts_dir):
     _heading(page, "Saint-Étienne (Commune 42218)")
     from ifn.cache import load_communes
     from ifn.score import score_all
-    from ifn.territory import rank_of
 
     communes = score_all(load_communes().collect())["commune"]
     ifn = communes.filter(communes["code"] == "42218")["ifn"][0]
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="IFN (1 à 10)")
-    assert "6,8/10" in metric.inner_text()
+    assert f"{ifn:.1f}".replace(".", ",") + "/10" in metric.inner_text()
     assert "24 sur 320" in page.locator(".ifn-entete").inner_text()
     assert "code=42218" in page.url
     _map(page)
