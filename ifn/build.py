@@ -411,7 +411,8 @@ def geometry_tables(root: Path, table: pl.DataFrame, resolver: reconcile.CodeRes
 
 def iris_tables(root: Path, communes: pl.DataFrame, resolver: reconcile.CodeResolver, polygons=None):
     """The IRIS table (``ifn.iris``), its full and simplified polygons, and the report entry with the
-    reconciliation of the IRIS codes (census 2022 vs polygons ~2024)."""
+    reconciliation of the IRIS codes (census 2022 vs polygons ~2024).
+    """
     import geopandas as gpd
     import shapely
 

@@ -29,9 +29,9 @@ import polars as pl
 
 from ifn import estimate
 from ifn.aggregate import Pooling
+from ifn.errors import InputError
 from ifn.impute import impute_communes
 from ifn.score import PreparedLevels, ScoreOptions, Selection, combine, indicator_scores, resolve_selection
-from ifn.errors import InputError
 
 LEVEL = "iris"
 IRIS_VALUES = ("age65", "diplome", "menseul", "fammono", "chomage", "etrangers")
@@ -137,10 +137,11 @@ def iris_table(census: pl.DataFrame, communes: pl.DataFrame) -> tuple[pl.DataFra
 
 def polygon_table(polygons, iris_codes) -> tuple[object, dict]:
     """The IRIS polygons of the IRIS of the table (GeoDataFrame ``code, geometry``) and the
-    reconciliation of the codes (``recensement_2022.reconcile_iris_codes``)."""
-    from ifn.sources.recensement_2022 import reconcile_iris_codes
-
+    reconciliation of the codes (``recensement_2022.reconcile_iris_codes``).
+    """
     import shapely
+
+    from ifn.sources.recensement_2022 import reconcile_iris_codes
 
     entry = reconcile_iris_codes(iris_codes, polygons["iris"].astype(str))
     inside = pl.Series(polygons["iris"].astype(str).to_numpy()).is_in(pl.Series(list(iris_codes)).implode())
@@ -193,7 +194,8 @@ def prepare_iris(iris: pl.DataFrame | pl.LazyFrame, options: ScoreOptions = Scor
 
 def score_iris(iris: pl.DataFrame | pl.LazyFrame, options: ScoreOptions = ScoreOptions()) -> pl.DataFrame:
     """IFN of every IRIS: ``code, nom, population, ifn, contexte, n_indicateurs, motif, commune, epci, dep,
-    reg`` and ``raw_<id>, score_<id>, imputed_<id>`` per indicator (estimated values flagged imputed)."""
+    reg`` and ``raw_<id>, score_<id>, imputed_<id>`` per indicator (estimated values flagged imputed).
+    """
     prepared = prepare_iris(iris, options)
     return combine(prepared.tables[LEVEL], LEVEL, prepared.selection, options)
 

@@ -58,7 +58,8 @@ def alias_notice(alias_code: str, alias_nom: str, nature: str, date: str | None,
 
 def iris_rows(iris: pl.DataFrame) -> pl.DataFrame:
     """Index rows of the IRIS (``ifn.cache.load_iris``) of the communes split into IRIS: name of the IRIS,
-    ``detail`` = its commune. An IRIS « Z » is a whole commune, already found under its commune name."""
+    ``detail`` = its commune. An IRIS « Z » is a whole commune, already found under its commune name.
+    """
     return iris.filter(pl.col("typ_iris") != "Z").select(
         pl.lit("iris").alias("level"), "code", pl.col("nom").alias("name"), pl.col("commune_nom").alias("detail"),
         pl.lit([], dtype=pl.List(pl.String)).alias("postal"),

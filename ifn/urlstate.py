@@ -110,7 +110,8 @@ def decode(params: Mapping[str, object], variants: Iterable[str], codes: Mapping
 
 def is_drom(code: str | None) -> bool:
     """Is ``code`` (commune, département, EPCI of a DROM département) overseas? EPCI SIREN codes are
-    national: the DROM EPCI are told by the caller through the département of their communes."""
+    national: the DROM EPCI are told by the caller through the département of their communes.
+    """
     return bool(code) and code.startswith("97") and len(code) != 9
 
 
@@ -145,7 +146,8 @@ def select(state: MapState, level: str, code: str) -> MapState:
 def with_map_level(state: MapState, map_level: str) -> MapState:
     """State after choosing another map level; the communes need a selected territory (else départements).
 
-    The IRIS map is kept as chosen: ``iris_fallback`` says why it cannot open when it cannot."""
+    The IRIS map is kept as chosen: ``iris_fallback`` says why it cannot open when it cannot.
+    """
     if map_level == "commune" and not state.code:
         map_level = "departement"
     if map_level == "commune" and state.level == IRIS:

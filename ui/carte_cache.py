@@ -16,8 +16,8 @@ import polars as pl
 import streamlit as st
 
 from ifn.catalogue import load_catalogue
-from ifn.iris import area_iris, iris_details, score_iris
 from ifn.classify import Classes, classify
+from ifn.iris import area_iris, iris_details, score_iris
 from ifn.mapview import LEVEL_LABELS, area_filter, build_map, feature_collection
 from ifn.score import ScoreOptions, score_all
 from ifn.search import build_index
