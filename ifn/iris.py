@@ -41,11 +41,6 @@ COMMUNE_LABEL = "valeur de la commune"
 FROM_COMMUNE = "commune"  # pauvrete_methode of an IRIS that is a whole commune
 IDENTITY = ("code", "nom", "typ_iris", "commune", "commune_nom", "arrondissement", "epci", "epci_nom", "dep",
             "dep_nom", "reg", "reg_nom", "population", "menages")
-NO_DROM = ("Les DROM n'ont pas d'IRIS dans les données ouvertes utilisées (recensement 2022 par IRIS : "
-           "France métropolitaine seulement) : la carte reste au niveau des communes.")
-NO_POLYGONS = {"69123": "Lyon", "13055": "Marseille"}
-NO_POLYGONS_NOTICE = ("Le jeu de données n'a pas de contours d'IRIS pour {nom} : ses IRIS ont un indice "
-                      "(tableau, fiche, export) mais ne peuvent pas être dessinés sur la carte.")
 
 
 def attach_communes(census: pl.DataFrame, resolve: Callable[[str], str | None]) -> tuple[pl.DataFrame, list[str]]:
@@ -218,16 +213,6 @@ def census_share(iris: pl.DataFrame, id: str, weight: str) -> float | None:
     known = iris.filter(pl.col(id).is_not_null())
     den = float(known[weight].sum())
     return float((known[id] * known[weight]).sum() / den) if den > 0 else None
-
-
-def drom_notice(code: str | None) -> str | None:
-    """The French notice of the IRIS level for a DROM area (None elsewhere)."""
-    return NO_DROM if code and code.startswith("97") else None
-
-
-def without_polygons(commune: str | None) -> str | None:
-    """The French notice for Lyon and Marseille (IRIS without outlines in the bundle), else None."""
-    return NO_POLYGONS_NOTICE.format(nom=NO_POLYGONS[commune]) if commune in NO_POLYGONS else None
 
 
 def iris_details(row: dict) -> dict:
