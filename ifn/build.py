@@ -144,7 +144,7 @@ def check_bundle(root: Path) -> None:
 
 
 BUILD_MODULES = ("build.py", "readers.py", "reconcile.py", "geometry.py", "cache.py", "catalogue.toml",
-                 "distances.py", "estimate.py", "variant_values.py")
+                 "distances.py", "estimate.py", "variant_values.py", "iris.py")
 
 
 def code_fingerprint() -> str:
@@ -188,7 +188,7 @@ def cache_files() -> list[str]:
     names = ["manifest.json", "communes.parquet", "report.json", "aliases.parquet", "centres.parquet"]
     for level in LEVELS:
         names += [f"geo_{level}.parquet", f"geo_{level}_simple.parquet"]
-    return names
+    return names + ["iris.parquet", "geo_iris.parquet", "geo_iris_simple.parquet"]
 
 
 # --------------------------------------------------------------------------- tables
@@ -285,6 +285,7 @@ def commune_table(root: Path, progress: Progress = _noop, geo: dict | None = Non
         from ifn.sources import iris_population
 
         iris, entry = iris_population.read(root)
+        geo["iris_polygons"] = iris  # read once: the IRIS level (``iris_tables``) draws them too
         report["centres_de_population"] = entry
         codes = [resolver.resolve(str(c))[0] for c in iris["commune"]]
         iris = iris.assign(commune=codes)
@@ -413,6 +414,29 @@ def geometry_tables(root: Path, table: pl.DataFrame, resolver: reconcile.CodeRes
     return full, simple, entry
 
 
+def iris_tables(root: Path, communes: pl.DataFrame, resolver: reconcile.CodeResolver, polygons=None):
+    """The IRIS table (``ifn.iris``), its full and simplified polygons, and the report entry with the
+    reconciliation of the IRIS codes (census 2022 vs polygons ~2024).
+    """
+    import geopandas as gpd
+    import shapely
+
+    from ifn import iris
+    from ifn.sources import iris_population, recensement_2022
+
+    census, lost = iris.attach_communes(recensement_2022.read_iris(root), lambda c: resolver.resolve(c)[0])
+    table, entry = iris.iris_table(census, communes)
+    entry["iris_sans_commune_2026"] = lost
+    full, entry["codes_iris"] = iris.polygon_table(
+        iris_population.read_polygons(root) if polygons is None else polygons, table["code"].to_list())
+    # The IRIS outlines come simplified by their producer (a coverage simplification at 30 m removes 2 % of
+    # the vertices for 15 s): the browser version only drops the decimals beyond 1 m.
+    sgeoms = shapely.set_precision(np.asarray(full.geometry.values, dtype=object), 1e-5, mode="pointwise")
+    simple = gpd.GeoDataFrame({"code": full["code"].to_numpy()}, geometry=list(sgeoms), crs="EPSG:4326")
+    drawn = pl.Series(full["code"].to_numpy().astype(str)).implode()
+    return table.with_columns(pl.col("code").is_in(drawn).alias("a_contour")), full, simple, entry
+
+
 # --------------------------------------------------------------------------- build
 def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
     """Build the whole cache atomically and return the report."""
@@ -439,7 +463,10 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
     aliases = reconcile.alias_table(resolver, cog_2026.read_sub_units(root), cog_2026.read_movements(root),
                                     dict(base.select("code", "nom").iter_rows()))
     report["contours"] = geo_entry
+    progress(0.92, "IRIS : recensement 2022 et contours")
+    iris_table, iris_full, iris_simple, iris_entry = iris_tables(root, table, resolver, built.get("iris_polygons"))
     report = _summarise(table, report, differs)
+    report["iris"] = iris_entry
 
     progress(0.95, "Écriture du cache")
     settings.cache_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -449,6 +476,9 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
         aliases.write_parquet(tmp / "aliases.parquet")
         if "centres" in built:  # population centres of the communes (code, lat, lon, methode, iris)
             built["centres"].write_parquet(tmp / "centres.parquet")
+        iris_table.write_parquet(tmp / "iris.parquet")
+        iris_full.to_parquet(tmp / "geo_iris.parquet")
+        iris_simple.to_parquet(tmp / "geo_iris_simple.parquet")
         for level in LEVELS:
             full[level].to_parquet(tmp / f"geo_{level}.parquet")
             simple[level].to_parquet(tmp / f"geo_{level}_simple.parquet")
@@ -532,6 +562,15 @@ def format_report(report: dict) -> str:
             lines.append(f"    communes 2026 absentes : {', '.join(entry['codes_communes_2026_absentes'])}")
         for code, why in entry.get("communes_retablies_apres_millesime", {}).items():
             lines.append(f"    {code} : {why}")
+    if "iris" in report:
+        iris, codes = report["iris"], report["iris"]["codes_iris"]
+        lines += ["", f"IRIS (recensement 2022, métropole) : {iris['iris']} dans {iris['communes_2026']} communes 2026 ; "
+                      f"codes recensement / contours : {codes['apparies']} appariés, {codes['seulement_recensement']} "
+                      f"seulement au recensement, {codes['seulement_polygones']} seulement dans les contours"]
+        for key in ("codes_seulement_recensement", "codes_seulement_polygones"):
+            if codes[key]:
+                lines.append(f"    {key.replace('_', ' ')} : {', '.join(codes[key][:15])}"
+                             + (f" … (+{len(codes[key]) - 15})" if len(codes[key]) > 15 else ""))
     lines.append("")
     lines.append("Valeurs renseignées par indicateur (avant imputation) :")
     for col, c in report["valeurs_par_indicateur"].items():

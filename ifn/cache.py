@@ -12,6 +12,7 @@ from ifn.errors import ConfigError
 
 SCHEMA_VERSION = 4
 LEVELS = ("commune", "epci", "departement", "region")
+GEO_LEVELS = LEVELS + ("iris",)  # the IRIS polygons: metropolitan France, without Lyon and Marseille
 
 
 def _dir(settings: Settings | None) -> Path:
@@ -44,12 +45,17 @@ def load_centres(settings: Settings | None = None) -> pl.DataFrame:
     return pl.read_parquet(_require(_dir(settings) / "centres.parquet"))
 
 
+def load_iris(settings: Settings | None = None) -> pl.LazyFrame:
+    """The IRIS table (one row per IRIS of the census 2022, metropolitan France; see ``ifn.iris``), lazily."""
+    return pl.scan_parquet(_require(_dir(settings) / "iris.parquet"))
+
+
 def load_geometries(level: str, simplified: bool = True, settings: Settings | None = None):
     """GeoDataFrame (WGS84) with columns ``code``, ``geometry`` for a level."""
     import geopandas as gpd
 
-    if level not in LEVELS:
-        raise ConfigError(f"Niveau inconnu « {level} » : choisissez parmi {', '.join(LEVELS)}.")
+    if level not in GEO_LEVELS:
+        raise ConfigError(f"Niveau inconnu « {level} » : choisissez parmi {', '.join(GEO_LEVELS)}.")
     name = f"geo_{level}_simple.parquet" if simplified else f"geo_{level}.parquet"
     return gpd.read_parquet(_require(_dir(settings) / name))
 

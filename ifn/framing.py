@@ -26,7 +26,7 @@ def map_frame(map_level: str, frame: str, level: str, code: str | None, geojson:
     level, code : the selected territory (its level and code; code may be None).
     geojson : the layer drawn (to frame a selected commune).
     """
-    if map_level != "commune":
+    if map_level not in ("commune", "iris"):  # the commune and IRIS maps fit their layer
         return DROM[frame][1] if frame in DROM else METROPOLE
     if level == "commune" and code:
         return feature_bounds(geojson, code)

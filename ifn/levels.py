@@ -43,10 +43,15 @@ LEVELS: dict[str, Level] = {
     "departement": Level("departement", "dep", "dep_nom", ("reg",), "Département", "Départements", "département",
                          "Aucun département"),
     "region": Level("region", "reg", "reg_nom", (), "Région", "Régions", "région", "Aucune région"),
+    # Below the commune: its own table (``iris.parquet``, key ``code`` = IRIS code), metropolitan France only.
+    "iris": Level("iris", "code", "nom", ("commune", "epci", "dep", "reg"), "IRIS", "IRIS", "IRIS", "Aucun IRIS"),
     "france": Level("france", None, None, (), "France", "France", "France", "Aucun territoire"),
 }
 SCORE_LEVELS: tuple[str, ...] = ("commune", "epci", "departement", "region")
-MAP_LEVELS: tuple[str, ...] = ("region", "departement", "epci", "commune")
+MAP_LEVELS: tuple[str, ...] = ("region", "departement", "epci", "commune", "iris")
+# The IRIS level is scored on its own table (``ifn.iris``) and drawn one area at a time, from these levels.
+IRIS_LEVEL = "iris"
+IRIS_AREAS: tuple[str, ...] = ("commune", "epci", "departement")
 # Levels whose units can contain communes, with the commune-table column that says which.
 AREA_COLUMNS: dict[str, str] = {"departement": "dep", "epci": "epci", "region": "reg"}
 

@@ -1,4 +1,4 @@
-"""One search box: communes (name, postal code, INSEE code), EPCI and départements (name, code).
+"""One search box: communes (name, postal code, INSEE code), EPCI and départements (name, code), IRIS (name, code).
 
 Names are normalised (``normalise``): accents removed, lower case, hyphens and
 apostrophes as spaces, « st »/« ste » expanded to « saint »/« sainte ». Results
@@ -40,7 +40,10 @@ class Hit:
 
     @property
     def label(self) -> str:
-        """« Saint-Étienne (Commune 42) »; « Marseille 5e Arrondissement → Marseille (Commune 13) » for an alias."""
+        """« Saint-Étienne (Commune 42) »; « Marseille 5e Arrondissement → Marseille (Commune 13) » for an alias;
+        « Saint-Germain l'Auxerrois 4 (IRIS de Paris) » for an IRIS."""
+        if self.level == "iris":  # the detail of an IRIS is the name of its commune
+            return f"{self.name} (IRIS de {self.detail})"
         via = f" → {self.target}" if self.target and self.target != self.name else ""
         return f"{self.name}{via} ({KIND_LABELS[self.level]} {self.detail})"
 
@@ -57,12 +60,24 @@ def alias_notice(alias_code: str, alias_nom: str, nature: str, date: str | None,
     return f"{alias_nom} ({alias_code}) est devenue {nom} ({code}){when}."
 
 
-def build_index(communes: pl.DataFrame, aliases: pl.DataFrame | None = None) -> pl.DataFrame:
+def iris_rows(iris: pl.DataFrame) -> pl.DataFrame:
+    """Index rows of the IRIS (``ifn.cache.load_iris``) of the communes split into IRIS: name of the IRIS,
+    ``detail`` = its commune. An IRIS « Z » is a whole commune, already found under its commune name.
+    """
+    return iris.filter(pl.col("typ_iris") != "Z").select(
+        pl.lit("iris").alias("level"), "code", pl.col("nom").alias("name"), pl.col("commune_nom").alias("detail"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("postal"),
+        pl.col("population").cast(pl.Int64).fill_null(0).alias("population"))
+
+
+def build_index(communes: pl.DataFrame, aliases: pl.DataFrame | None = None,
+                iris: pl.DataFrame | None = None) -> pl.DataFrame:
     """Search table: ``level, code, name, detail, key, postal (list[str]), population, alias_code, notice, target``.
 
     ``aliases`` (``ifn.cache.load_aliases``) adds former codes and names, municipal
     arrondissements and communes déléguées, each leading to its 2026 commune
-    with a notice; they rank after current names.
+    with a notice; they rank after current names. ``iris`` (``ifn.cache.load_iris``) adds the IRIS
+    names (``iris_rows``), ranked after the communes.
     """
     c = communes.select("code", "nom", "dep", "epci", "epci_nom", "dep_nom", "population", "codes_postaux")
     com = c.select(pl.lit("commune").alias("level"), "code", pl.col("nom").alias("name"),
@@ -77,9 +92,10 @@ def build_index(communes: pl.DataFrame, aliases: pl.DataFrame | None = None) -> 
            .select(pl.lit("departement").alias("level"), pl.col("dep").alias("code"), pl.col("dep_nom").alias("name"),
                    pl.col("dep").alias("detail"), pl.lit([], dtype=pl.List(pl.String)).alias("postal"),
                    pl.col("population").cast(pl.Int64).alias("population")))
-    table = pl.concat([dep, epci, com]).with_columns(pl.lit(None, dtype=pl.String).alias("alias_code"),
-                                                     pl.lit(None, dtype=pl.String).alias("notice"),
-                                                     pl.lit(None, dtype=pl.String).alias("target"))
+    parts = [dep, epci, com] + ([iris_rows(iris)] if iris is not None else [])
+    table = pl.concat(parts).with_columns(pl.lit(None, dtype=pl.String).alias("alias_code"),
+                                          pl.lit(None, dtype=pl.String).alias("notice"),
+                                          pl.lit(None, dtype=pl.String).alias("target"))
     if aliases is not None and aliases.height:
         current = c.select("code", pl.col("nom").alias("_nom"), "dep", "population")
         al = aliases.join(current, on="code", how="inner")
@@ -99,7 +115,7 @@ def build_index(communes: pl.DataFrame, aliases: pl.DataFrame | None = None) -> 
     return table
 
 
-_LEVEL_ORDER = {"departement": 0, "epci": 1, "commune": 2}
+_LEVEL_ORDER = {"departement": 0, "epci": 1, "commune": 2, "iris": 3}
 
 
 def search(index: pl.DataFrame, query: str, limit: int = 10) -> list[Hit]:
@@ -108,7 +124,7 @@ def search(index: pl.DataFrame, query: str, limit: int = 10) -> list[Hit]:
     if not raw:
         return []
     compact = raw.replace(" ", "").upper()
-    if re.fullmatch(r"\d{5}|2[AB]\d{3}|\d{2,3}|2[AB]|\d{9}", compact):
+    if re.fullmatch(r"\d{5}|2[AB]\d{3}|\d{2,3}|2[AB]|\d{9}|2[AB]\d{7}", compact):
         is_alias = pl.col("alias_code").is_not_null()
         code_hits = index.filter((~is_alias & ((pl.col("code") == compact) | pl.col("postal").list.contains(compact)))
                                  | (is_alias & (pl.col("alias_code") == compact))).with_columns(

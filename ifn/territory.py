@@ -18,7 +18,11 @@ from ifn.errors import InputError
 from ifn import levels
 from ifn.score import ScoreOptions, prepare_communes, resolve_selection
 
-LEVEL_LABELS = levels.labels("label")
+LEVEL_LABELS = levels.labels("label", tuple(levels.LEVELS))
+COMMUNE_VALUE_REASON = ("Valeur de la commune : cet indicateur n'existe que par commune, l'IRIS reçoit la valeur de "
+                        "sa commune.")
+IRIS_IMPUTED_REASON = ("Valeur imputée : non publiée pour cet IRIS (secret statistique), remplacée par la moyenne "
+                       "pondérée par la population des IRIS observés de la commune, à défaut du département.")
 IMPUTED_REASON = ("Valeur imputée : non publiée (secret statistique), remplacée par la moyenne pondérée par la "
                   "population des communes observées de l'EPCI, à défaut du département.")
 MISSING_REASON = "Valeur manquante : non publiée et impossible à estimer (aucune commune observée dans l'EPCI ni le département)."
@@ -129,10 +133,15 @@ def indicator_rows(row: dict, ids: tuple[str, ...], catalogue: Catalogue,
         raw, score = row.get(f"raw_{id}"), row.get(f"score_{id}")
         imputed = bool(row.get(f"imputed_{id}") or False)
         estimate = estimate_text(id, details, ind.unit)
+        commune_value = id in (details or {}).get("valeurs_de_la_commune", ())  # an IRIS row (``ifn.iris``)
         if estimate:
             reason = estimate
+            if commune_value:
+                reason = f"{COMMUNE_VALUE_REASON} {estimate}"
         elif imputed and raw is not None:
-            reason = IMPUTED_REASON
+            reason = IRIS_IMPUTED_REASON if (details or {}).get("valeurs_de_la_commune") is not None else IMPUTED_REASON
+        elif commune_value and raw is not None:
+            reason = COMMUNE_VALUE_REASON
         elif raw is None:
             why = (details or {}).get(f"{id}_absence")
             reason = NO_SOURCE_REASON.format(why=why) if why else MISSING_REASON
@@ -161,7 +170,10 @@ def comparison_rows(scored: dict[str, pl.DataFrame], level: str, row: dict, ids:
         return {"territoire": label, "ifn": ifn, **values}
 
     rows = [line(f"{row['nom']} ({LEVEL_LABELS[level]})", row, row["ifn"])]
-    if level in ("commune", "epci") and "dep" in row:
+    if level == "iris" and row.get("commune") and "commune" in scored:
+        com = find_row(scored["commune"], row["commune"], "commune")
+        rows.append(line(f"{com['nom']} (Commune)", com, com["ifn"]))
+    if level in ("commune", "epci", "iris") and "dep" in row and "departement" in scored:
         dep = find_row(scored["departement"], row["dep"], "departement")
         rows.append(line(f"{dep['nom']} (Département)", dep, dep["ifn"]))
     rows.append(line("France", None, None))

@@ -1,6 +1,7 @@
 """Map page state ↔ URL query string.
 
-Parameters: ``carte`` (map level), ``niveau`` + ``code`` (selected territory),
+Parameters: ``carte`` (map level, ``iris`` included: the IRIS of the selected commune, EPCI,
+département, or of the selected IRIS's commune), ``niveau`` + ``code`` (selected territory),
 ``variante`` (catalogue variant), ``classes`` (class method), ``comparer``
 (territories of the comparison list, ``niveau:code`` separated by commas).
 Unknown values fall back to the defaults, each with a French notice that
@@ -18,6 +19,13 @@ from ifn import levels
 
 LEVEL_NAMES = levels.labels("noun", levels.MAP_LEVELS)
 MAX_COMPARED = 12
+IRIS = levels.IRIS_LEVEL
+#: Levels a territory can be selected at for the IRIS view to open (an IRIS opens its commune's view).
+IRIS_FROM = (*levels.IRIS_AREAS, IRIS)
+NO_DROM_IRIS = ("Les DROM n'ont pas d'IRIS dans les données ouvertes utilisées (recensement 2022 par IRIS : "
+                "France métropolitaine seulement) : la carte reste au niveau des communes.")
+NO_AREA_IRIS = ("La carte des IRIS s'ouvre depuis une commune, un EPCI ou un département (jamais tous les IRIS "
+                "de France à la fois) : choisissez d'abord un de ces territoires.")
 
 
 @dataclass(frozen=True)
@@ -141,14 +149,42 @@ def decode(params: Mapping[str, object], variants: Iterable[str] | Mapping[str, 
         map_level = DEFAULT.map_level
     compared, more = decode_compared(_first(params.get("comparer")), codes)
     notices += more
-    return MapState(map_level, level, code, variant, method, compared), notices
+    state, notice = iris_fallback(MapState(map_level, level, code, variant, method, compared))
+    return state, notices + ([notice] if notice else [])
+
+
+def is_drom(code: str | None) -> bool:
+    """Is ``code`` (commune, département, EPCI of a DROM département) overseas? EPCI SIREN codes are
+    national: the DROM EPCI are told by the caller through the département of their communes.
+    """
+    return bool(code) and code.startswith("97") and len(code) != 9
+
+
+def iris_fallback(state: MapState, drom: bool | None = None) -> tuple[MapState, str | None]:
+    """The state shown when the IRIS map cannot open, with the French reason; unchanged otherwise.
+
+    The IRIS view needs a commune, an EPCI, a département or an IRIS (else the départements are shown);
+    the DROM have no IRIS (the map of their communes is shown). ``drom``: whether the selected territory
+    is overseas when its code does not say so (an EPCI).
+    """
+    if state.map_level != IRIS:
+        return state, None
+    if not state.code or state.level not in IRIS_FROM:
+        return replace(state, map_level=DEFAULT.map_level), NO_AREA_IRIS
+    if drom or (drom is None and is_drom(state.code)):
+        return replace(state, map_level="commune"), NO_DROM_IRIS
+    return state, None
 
 
 def select(state: MapState, level: str, code: str) -> MapState:
     """State after choosing a territory (click or search): it is selected and the map drills down.
 
     A région, département or EPCI shows its communes; a commune shows the communes of its département.
+    On the IRIS map, a commune, EPCI or département shows its IRIS, and an IRIS those of its commune;
+    an IRIS chosen from another map opens the IRIS map.
     """
+    if level == IRIS or (state.map_level == IRIS and level in IRIS_FROM):
+        return MapState(IRIS, level, code, state.variant, state.method, state.compared)
     return MapState("commune", level, code, state.variant, state.method, state.compared)
 
 
@@ -165,17 +201,28 @@ def without_compared(state: MapState) -> MapState:
 
 
 def with_map_level(state: MapState, map_level: str) -> MapState:
-    """State after choosing another map level; the communes need a selected territory (else départements)."""
+    """State after choosing another map level; the communes need a selected territory (else départements).
+
+    The IRIS map is kept as chosen: ``iris_fallback`` says why it cannot open when it cannot.
+    """
     if map_level == "commune" and not state.code:
         map_level = "departement"
     return replace(state, map_level=map_level)
 
 
-def view_area(state: MapState, commune_dep: str | None = None) -> tuple[str, str] | None:
-    """(level, code) of the area whose communes are drawn; None for the national views.
+def view_area(state: MapState, commune_dep: str | None = None,
+              iris_commune: str | None = None) -> tuple[str, str] | None:
+    """(level, code) of the area whose communes (or IRIS) are drawn; None for the national views.
 
-    ``commune_dep``: département of the selected commune (when a commune is selected).
+    ``commune_dep``: département of the selected commune (or of the selected IRIS's commune);
+    ``iris_commune``: commune of the selected IRIS (when an IRIS is selected).
     """
+    if state.map_level == IRIS and state.code:
+        if state.level == IRIS:
+            return ("commune", iris_commune) if iris_commune else None
+        return (state.level, state.code) if state.level in levels.IRIS_AREAS else None
+    if state.level == IRIS and state.map_level == "commune":
+        return ("departement", commune_dep) if commune_dep else None
     if state.map_level != "commune" or not state.code:
         return None
     if state.level == "commune":

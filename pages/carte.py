@@ -116,10 +116,26 @@ def _sync_widgets(state: urlstate.MapState) -> None:
 
 
 def _commune_dep(tables: dict, state: urlstate.MapState) -> str | None:
-    if state.level != "commune" or not state.code:
+    if state.level not in ("commune", "iris") or not state.code:
         return None
-    row = tables["commune"].filter(pl.col("code") == state.code)
+    row = tables[state.level].filter(pl.col("code") == state.code)
     return row["dep"][0] if row.height else None
+
+
+def _iris_commune(tables: dict, state: urlstate.MapState) -> str | None:
+    if state.level != "iris" or not state.code:
+        return None
+    row = tables["iris"].filter(pl.col("code") == state.code)
+    return row["commune"][0] if row.height else None
+
+
+def _in_drom(tables: dict, state: urlstate.MapState) -> bool:
+    """Is the selected territory overseas (no IRIS there)?"""
+    if not state.code or state.level not in tables:
+        return False
+    row = tables[state.level].filter(pl.col("code") == state.code)
+    dep = row["dep"][0] if row.height and "dep" in row.columns else state.code
+    return bool(dep) and dep.startswith("97")
 
 
 @st.fragment
@@ -263,15 +279,20 @@ def _rerun_fragment() -> None:
 @st.fragment
 def explorer() -> None:
     state = _state()
-    _sync_widgets(state)
     tables = carte_cache.scored(state.variant)
+    state, iris_notice = urlstate.iris_fallback(state, _in_drom(tables, state))
+    if iris_notice:
+        _set_state(state)
+    _sync_widgets(state)
     st.segmented_control("Niveau de la carte", list(LEVEL_LABELS), key="carte_niveau",
                          format_func=LEVEL_LABELS.get, on_change=_on_level, required=True)
     c2, c3, c4 = st.columns(3)
     c2.selectbox("Variante", list(variants), key="carte_variante", format_func=variants.get, on_change=_on_variant)
     c3.selectbox("Classes", list(METHODS), key="carte_methode", format_func=METHOD_LABELS.get, on_change=_on_method)
     c4.selectbox("Cadrage", list(FRAMES), key="carte_frame", format_func=FRAMES.get, on_change=_on_frame)
-    area = urlstate.view_area(state, _commune_dep(tables, state))
+    if iris_notice:
+        st.info(plain(iris_notice))
+    area = urlstate.view_area(state, _commune_dep(tables, state), _iris_commune(tables, state))
     view = carte_cache.view(state.variant, state.map_level, area, state.method)
     frame = map_frame(state.map_level, st.session_state.get("carte_frame", METROPOLE_FRAME), state.level, state.code,
                       view.geojson)
@@ -280,6 +301,10 @@ def explorer() -> None:
     where = f" — {plain(area[1])}" if area else ""
     st.caption(f"{LEVEL_LABELS[view.level]}{where} : {len(view.geojson['features'])} territoires affichés. "
                "Cliquez sur un territoire pour afficher sa fiche.")
+    undrawn = view.table.height - len(view.geojson["features"])
+    if view.level == "iris" and undrawn:
+        st.info(f"{undrawn} IRIS de cette vue n'ont pas de contour dans le jeu de données (Lyon et Marseille "
+                "n'ont pas de contours d'IRIS) : ils restent dans la fiche, le tableau et les exports.")
     if not view.geojson["features"]:
         st.info("Aucun contour n'est disponible pour cette vue : la carte est vide ; la fiche et le tableau "
                 "restent consultables.")

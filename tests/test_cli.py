@@ -13,7 +13,7 @@ from ifn import cli
         ([], "Erreur : option invalide — argument(s) obligatoire(s) manquant(s) : commande"),
         (["score", "--level", "pays", "--out", "x.csv"],
          "Erreur : option invalide — argument --level : valeur invalide 'pays' "
-         "(valeurs possibles : 'commune', 'epci', 'departement', 'region')"),
+         "(valeurs possibles : 'commune', 'epci', 'departement', 'region', 'iris')"),
         (["score", "--out"], "Erreur : option invalide — argument --out : une valeur est attendue"),
         (["build", "--zz"], "Erreur : option invalide — argument(s) non reconnu(s) : --zz"),
     ],

@@ -1,6 +1,7 @@
 """Cached data of the map page (shared by all sessions, read-only).
 
-- ``scored(variant)``: the four levels scored once per (cache, variant) with ``ifn.score.score_all``;
+- ``scored(variant)``: the four levels scored once per (cache, variant) with ``ifn.score.score_all``,
+  and the IRIS (``ifn.iris.score_iris``, normalised among the IRIS);
 - ``search_index()``, ``france(variant)``: the search table and France's raw values;
 - ``view(...)``: the GeoJSON, classes and displayed table of one view, per
   (level, area, method, variant) — the map is built from it, never from the full commune layer.
@@ -16,6 +17,7 @@ import streamlit as st
 
 from ifn.catalogue import load_catalogue
 from ifn.classify import Classes, classify
+from ifn.iris import area_iris, iris_details, score_iris
 from ifn.mapview import LEVEL_LABELS, area_filter, build_map, feature_collection
 from ifn.score import ScoreOptions, score_all
 from ifn.search import build_index
@@ -37,7 +39,8 @@ class View:
 
 @st.cache_resource(max_entries=4, show_spinner="Calcul de l'indice pour tous les territoires…")
 def _scored(fingerprint: str, variant: str) -> dict[str, pl.DataFrame]:
-    return score_all(data.communes(fingerprint), ScoreOptions(variant=variant))
+    tables = score_all(data.communes(fingerprint), ScoreOptions(variant=variant))
+    return {**tables, "iris": score_iris(data.iris(fingerprint), ScoreOptions(variant=variant))}
 
 
 def scored(variant: str) -> dict[str, pl.DataFrame]:
@@ -47,7 +50,7 @@ def scored(variant: str) -> dict[str, pl.DataFrame]:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _index(fingerprint: str) -> pl.DataFrame:
-    return build_index(data.communes(fingerprint), data.aliases(fingerprint))
+    return build_index(data.communes(fingerprint), data.aliases(fingerprint), data.iris(fingerprint))
 
 
 def search_index() -> pl.DataFrame:
@@ -55,7 +58,10 @@ def search_index() -> pl.DataFrame:
 
 
 def commune_details(level: str, code: str) -> dict | None:
-    """The cache's row of a commune (per-value sources, estimates), or None for other levels."""
+    """The cache's row of a commune or an IRIS (per-value sources, estimates), or None for other levels."""
+    if level == "iris":
+        rows = data.iris(data.fingerprint()).filter(pl.col("code") == code)
+        return iris_details(rows.row(0, named=True)) if rows.height else None
     if level != "commune":
         return None
     rows = data.communes(data.fingerprint()).filter(pl.col("code") == code)
@@ -92,7 +98,10 @@ def _view(fingerprint: str, variant: str, level: str, area_level: str | None, ar
           method: str) -> View:
     tables = _scored(fingerprint, variant)
     classes = _classes(fingerprint, variant, level, method)
-    table = area_filter(tables[level], area_level, area_code) if level == "commune" else tables[level]
+    if level == "iris":  # never all IRIS: those of one commune, EPCI or département
+        table = area_iris(tables[level], area_level, area_code) if area_level else tables[level].clear()
+    else:
+        table = area_filter(tables[level], area_level, area_code) if level == "commune" else tables[level]
     fc = feature_collection(data.geometries(level), table, classes)
     title = f"IFN — {LEVEL_LABELS[level]}"
     return View(level, (area_level, area_code) if area_level else None, table, fc, classes, title)

@@ -42,6 +42,7 @@ def ensure_data() -> bool:
 
 def _clear_loaders() -> None:
     communes.clear()
+    iris.clear()
     aliases.clear()
     geometries.clear()
     report.clear()
@@ -51,6 +52,12 @@ def _clear_loaders() -> None:
 def communes(_fingerprint: str = "") -> pl.DataFrame:
     """The commune table, collected once per process (read-only)."""
     return cache.load_communes().collect()
+
+
+@st.cache_resource(show_spinner="Chargement des IRIS…", max_entries=2)
+def iris(_fingerprint: str = "") -> pl.DataFrame:
+    """The IRIS table (``ifn.iris``), collected once per process (read-only)."""
+    return cache.load_iris().collect()
 
 
 @st.cache_resource(show_spinner=False)

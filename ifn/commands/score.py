@@ -14,7 +14,7 @@ from ifn.errors import IFNError, InputError
 log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "xlsx", "geojson", "parquet")
-LEVELS = ("commune", "epci", "departement", "region")
+LEVELS = ("commune", "epci", "departement", "region", "iris")
 METHODS = ("rank", "decile", "minmax", "base100")
 UNKNOWN_SHOWN = 10
 _ID = re.compile(r"^[a-z0-9_]+$")
@@ -27,7 +27,8 @@ def add_parser(subparsers) -> None:
         description="Calcule l'Indice de Fragilité Numérique de chaque unité d'un niveau à partir du cache "
                     "et l'écrit dans un fichier (une ligne par unité).",
     )
-    parser.add_argument("--level", default="commune", choices=LEVELS, help="niveau (défaut : commune)")
+    parser.add_argument("--level", default="commune", choices=LEVELS,
+                        help="niveau (défaut : commune ; iris : IRIS de France métropolitaine, recensement 2022)")
     parser.add_argument("--variant", default=None, help="variante du catalogue (défaut : tout_age)")
     parser.add_argument("--indicators", default=None,
                         help="indicateurs retenus, séparés par des virgules (poids égaux), ex. fibre,couv4g,age65")
@@ -213,6 +214,9 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.parent.exists():
         raise InputError(f"Le dossier de sortie « {out.parent} » n'existe pas.")
+    if args.level == "iris" and files:
+        raise InputError("--extra n'est pas possible au niveau des IRIS : les indicateurs personnels sont donnés "
+                         "par commune.")
     communes = load_communes()
     customs = []
     if files:
@@ -228,7 +232,13 @@ def run(args: argparse.Namespace) -> int:
             notice = unknown_notice(spec, files[spec.id], parsed)
             if notice:
                 print(notice, file=sys.stderr)
-    scored = score_level(communes, args.level, options, extra_frame(customs))
+    if args.level == "iris":
+        from ifn.cache import load_iris
+        from ifn.iris import score_iris
+
+        scored = score_iris(load_iris(), options)
+    else:
+        scored = score_level(communes, args.level, options, extra_frame(customs))
     if fmt == "csv":
         data = export.to_csv_bytes(scored)
     elif fmt == "xlsx":
