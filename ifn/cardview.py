@@ -125,7 +125,8 @@ def headline_fields(card: Card, with_score: bool = True) -> list[tuple[str, str]
     fields.append(("Rang en France", fmt_rank(card.rank_france, card.n_france)))
     fields.append(("Classement", f"1 = le plus fragile parmi les territoires de niveau {level}"))
     if card.population is not None:
-        fields.append(("Population municipale 2023", fmt_int(card.population)))
+        what = "Population de l'IRIS (recensement 2022)" if card.level == "iris" else "Population municipale 2023"
+        fields.append((what, fmt_int(card.population)))
     return fields
 
 
