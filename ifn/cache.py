@@ -35,13 +35,15 @@ def load_communes(settings: Settings | None = None) -> pl.LazyFrame:
 
 def load_aliases(settings: Settings | None = None) -> pl.DataFrame:
     """Former codes and names, arrondissements and communes déléguées → 2026 commune
-    (``alias_code, alias_nom, code, nature, date``; see ``ifn.reconcile.alias_table``)."""
+    (``alias_code, alias_nom, code, nature, date``; see ``ifn.reconcile.alias_table``).
+    """
     return pl.read_parquet(_require(_dir(settings) / "aliases.parquet"))
 
 
 def load_centres(settings: Settings | None = None) -> pl.DataFrame:
     """Population centre of each commune (``code, lat, lon, methode, iris``; see
-    ``ifn.distances.population_centres``): where the nearest-service distances start."""
+    ``ifn.distances.population_centres``): where the nearest-service distances start.
+    """
     return pl.read_parquet(_require(_dir(settings) / "centres.parquet"))
 
 

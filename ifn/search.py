@@ -41,7 +41,8 @@ class Hit:
     @property
     def label(self) -> str:
         """« Saint-Étienne (Commune 42) »; « Marseille 5e Arrondissement → Marseille (Commune 13) » for an alias;
-        « Saint-Germain l'Auxerrois 4 (IRIS de Paris) » for an IRIS."""
+        « Saint-Germain l'Auxerrois 4 (IRIS de Paris) » for an IRIS.
+        """
         if self.level == "iris":  # the detail of an IRIS is the name of its commune
             return f"{self.name} (IRIS de {self.detail})"
         via = f" → {self.target}" if self.target and self.target != self.name else ""

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from ifn import levels
 from ifn.aggregate import aggregate_level
 from ifn.catalogue import Catalogue, load_catalogue
 from ifn.classify import Classes, fr_number
 from ifn.errors import InputError
-from ifn import levels
 from ifn.score import ScoreOptions, prepare_communes, resolve_selection
 
 LEVEL_LABELS = levels.labels("label", tuple(levels.LEVELS))
@@ -96,7 +96,8 @@ def rank_of(table: pl.DataFrame, code: str, within: str | None = None) -> tuple[
 
 def value_source(ind, catalogue: Catalogue, details: dict | None) -> tuple[str, str]:
     """(source, vintage) of one value: the commune's own source where the cache records it
-    (``source_<id>``: e.g. « RP 2017 » for a DROM commune), else every source of the indicator."""
+    (``source_<id>``: e.g. « RP 2017 » for a DROM commune), else every source of the indicator.
+    """
     sid = (details or {}).get(f"source_{ind.id}")
     if sid and any(s.id == sid for s in catalogue.sources):
         src = catalogue.source(sid)

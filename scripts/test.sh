@@ -24,5 +24,6 @@ if [ -z "${IFN_TEST_DATABASE_URL:-}" ] && [ -f scripts/pg-test-server.sh ]; then
     echo "PostgreSQL indisponible : tests PostgreSQL ignorés (voir /tmp/ifn-pg.log)" >&2
   fi
 fi
+.venv/bin/python -m ruff check --quiet .   # lint (pyproject.toml [tool.ruff]): import order, bugbear, pyupgrade, docstrings, no print
 .venv/bin/python -m ifn build --quiet
 .venv/bin/python -m pytest -q "$@"
