@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-from ifn import geometry, readers, reconcile, sources
+from ifn import geometry, readers, reconcile, sources, tiles
 from ifn.cache import LEVELS, SCHEMA_VERSION
 from ifn.catalogue import Catalogue, load_catalogue
 from ifn.config import SETTING_HINT, Settings, require_data_dir
@@ -142,7 +142,7 @@ def check_bundle(root: Path) -> None:
 
 
 BUILD_MODULES = ("build.py", "readers.py", "reconcile.py", "geometry.py", "cache.py", "catalogue.toml",
-                 "distances.py", "estimate.py")
+                 "distances.py", "estimate.py", "tiles.py")
 
 
 def code_fingerprint() -> str:
@@ -186,7 +186,7 @@ def cache_files() -> list[str]:
     names = ["manifest.json", "communes.parquet", "report.json", "aliases.parquet"]
     for level in LEVELS:
         names += [f"geo_{level}.parquet", f"geo_{level}_simple.parquet"]
-    return names
+    return names + [f"{tiles.TILES_DIR}/{tiles.MANIFEST}"]
 
 
 # --------------------------------------------------------------------------- tables
@@ -443,6 +443,9 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
             full[level].to_parquet(tmp / f"geo_{level}.parquet")
             simple[level].to_parquet(tmp / f"geo_{level}_simple.parquet")
         (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        # vector tiles of the map (ifn.tiles): reused from the previous cache when the geometries are unchanged
+        tiles.write_tiles(full, table, tmp / tiles.TILES_DIR, previous=settings.cache_dir / tiles.TILES_DIR,
+                          progress=progress, start=0.955, span=0.04)
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "code_version": code_fingerprint(),

@@ -58,8 +58,8 @@ def _first(value) -> str | None:
     return str(value)
 
 
-def decode(params: Mapping[str, object], variants: Iterable[str], codes: Mapping[str, set[str]] | None = None
-           ) -> tuple[MapState, list[str]]:
+def decode(params: Mapping[str, object], variants: Iterable[str], codes: Mapping[str, set[str]] | None = None,
+           national_communes: bool = False) -> tuple[MapState, list[str]]:
     """State from query parameters, with French notices for the values that were ignored.
 
     Parameters
@@ -93,7 +93,7 @@ def decode(params: Mapping[str, object], variants: Iterable[str], codes: Mapping
     if level and codes is not None and code not in codes.get(level, set()):
         notices.append(f"{levels.LEVELS[level].none} de code « {code} » : aucun territoire sélectionné.")
         level, code = None, None
-    if map_level == "commune" and not code:
+    if map_level == "commune" and not code and not national_communes:  # (the tile map draws them all)
         notices.append("La carte des communes demande un territoire : carte des départements affichée.")
         map_level = DEFAULT.map_level
     return MapState(map_level, level, code, variant, method), notices

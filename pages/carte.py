@@ -11,12 +11,14 @@ from ifn import urlstate
 from ifn.classify import METHOD_LABELS, METHODS
 from ifn.errors import IFNError
 from ifn.export import to_csv_bytes, to_xlsx_bytes
-from ifn.mapview import DROM, LEVEL_LABELS, METROPOLE, clicked_code, feature_bounds, standalone_html
+from ifn.mapview import (DROM, LEVEL_LABELS, METROPOLE, clicked_code, feature_bounds, standalone_html, tile_layer,
+                         tile_map, tile_view)
 from ifn.search import search
 from ifn.territory import LEVEL_LABELS as UNIT_LABELS
 from ifn.territory import card, compare_table, fmt_value
 from ifn.text import plain
 from ui import carte_cache, data
+from ui import tiles as ui_tiles
 from ui.navigation import require_app
 
 require_app()
@@ -38,7 +40,8 @@ def _codes() -> dict[str, set[str]]:
 
 
 if STATE not in st.session_state:
-    state, notices = urlstate.decode(dict(st.query_params), variants, _codes())
+    state, notices = urlstate.decode(dict(st.query_params), variants, _codes(),
+                                     national_communes=ui_tiles.manifest() is not None)
     st.session_state[STATE] = state
     st.session_state["carte_notices"] = notices
 for notice in st.session_state.get("carte_notices", []):
@@ -55,7 +58,11 @@ def _set_state(state: urlstate.MapState) -> None:
 
 
 def _on_level() -> None:
-    _set_state(urlstate.with_map_level(_state(), st.session_state["carte_niveau"]))
+    level, s = st.session_state["carte_niveau"], _state()
+    if level == "commune" and not s.code and ui_tiles.manifest() is not None:  # tiles: national communes
+        _set_state(urlstate.MapState("commune", s.level, s.code, s.variant, s.method))
+    else:
+        _set_state(urlstate.with_map_level(s, level))
     st.session_state["carte_frame"] = "metropole"
 
 
@@ -204,6 +211,75 @@ def _rerun_fragment() -> None:
         st.rerun()
 
 
+def _frame(state: urlstate.MapState, area, tiles: bool):
+    """Framing (west, south, east, north) of the map; None = the layer's own bounds (GeoJSON map)."""
+    frame_key = st.session_state.get("carte_frame", "metropole")
+    if frame_key in DROM and (tiles or state.map_level != "commune"):
+        return DROM[frame_key][1]
+    if state.map_level != "commune" or (tiles and not area and not state.code):
+        return METROPOLE
+    if state.level == "commune" and state.code:
+        return ui_tiles.bounds("commune", state.code) if tiles else None
+    return ui_tiles.bounds(*area) if tiles and area else None
+
+
+class _LazyMap:
+    """The standalone-HTML export's folium map, built (from the per-area GeoJSON) only when downloaded."""
+
+    def __init__(self, make):
+        self._make = make
+
+    def get_root(self):
+        return self._make().get_root()
+
+
+def _clicked(key: str, returned, known: set[str], state: urlstate.MapState) -> None:
+    code = clicked_code(returned, known)
+    feature = (returned or {}).get("last_active_drawing") if isinstance(returned, dict) else None
+    click = (code, (feature.get("properties") or {}).get("clic") if isinstance(feature, dict) else None)
+    if code and st.session_state.get(f"{key}_done") != click:
+        st.session_state[f"{key}_done"] = click
+        if code != state.code:
+            _set_state(urlstate.select(state, state.map_level, code))
+            _rerun_fragment()
+
+
+def _geojson_map(state: urlstate.MapState, area):
+    """Fallback without tiles: today's per-area GeoJSON map (a new iframe per view)."""
+    view = carte_cache.view(state.variant, state.map_level, area, state.method)
+    frame = _frame(state, area, tiles=False)
+    if state.map_level == "commune" and state.level == "commune" and state.code:
+        frame = feature_bounds(view.geojson, state.code)
+    selected = state.code if state.level == state.map_level else None
+    fmap = carte_cache.folium_map(state.variant, state.map_level, area, state.method, frame, selected)
+
+    def draw(view, state):
+        key = f"carte_map_{state.map_level}_{area[1] if area else 'fr'}_{state.method}_{state.variant}"
+        returned = st_folium(fmap, key=key, height=560, use_container_width=True,
+                             returned_objects=["last_active_drawing"])
+        _clicked(key, returned, set(view.table["code"].to_list()), state)
+    return view, fmap, draw
+
+
+def _tile_map(state: urlstate.MapState, area, manifest: dict):
+    """The national tile map: one iframe per session, each view sends only its classes."""
+    view = carte_cache.table_view(state.variant, state.map_level, area, state.method)
+    selected = state.code if state.level == state.map_level else None
+    frame = _frame(state, area, tiles=True)
+    whole = carte_cache.scored(state.variant)[state.map_level]
+    spec = tile_view(manifest, state.map_level, whole, view.classes, view.title, static=ui_tiles.static(),
+                     selected=selected, frame=frame, outline="departement" if state.map_level == "commune" else None)
+    fmap = _LazyMap(lambda: carte_cache.folium_map(state.variant, state.map_level, area, state.method,
+                                                   None if area else METROPOLE, selected))
+
+    def draw(view, state):
+        key = "carte_map_tuiles"
+        returned = st_folium(tile_map(ui_tiles.static()), key=key, height=560, use_container_width=True,
+                             feature_group_to_add=tile_layer(spec), returned_objects=["last_active_drawing"])
+        _clicked(key, returned, set(whole["code"].to_list()), state)
+    return view, fmap, draw
+
+
 @st.fragment
 def explorer() -> None:
     state = _state()
@@ -217,34 +293,22 @@ def explorer() -> None:
     c4.selectbox("Cadrage", list(FRAMES), key="carte_frame", format_func=FRAMES.get, on_change=_on_frame)
     _search_box()
     area = urlstate.view_area(state, _commune_dep(tables, state))
-    view = carte_cache.view(state.variant, state.map_level, area, state.method)
-    frame_key = st.session_state.get("carte_frame", "metropole")
-    frame = None
-    if state.map_level != "commune" and frame_key in DROM:
-        frame = DROM[frame_key][1]
-    elif state.map_level != "commune":
-        frame = METROPOLE
-    elif state.level == "commune" and state.code:
-        frame = feature_bounds(view.geojson, state.code)
-    selected = state.code if state.level == state.map_level else None
-    fmap = carte_cache.folium_map(state.variant, state.map_level, area, state.method, frame, selected)
+    manifest = ui_tiles.manifest()
+    if manifest is None:
+        view, fmap, map_draw = _geojson_map(state, area)
+    else:
+        view, fmap, map_draw = _tile_map(state, area, manifest)
     where = f" — {plain(area[1])}" if area else ""
-    st.caption(f"{LEVEL_LABELS[view.level]}{where} : {len(view.geojson['features'])} territoires affichés. "
-               "Cliquez sur un territoire pour afficher sa fiche.")
-    if not view.geojson["features"]:
-        st.info("Aucun contour n'est disponible pour cette vue : la carte est vide ; la fiche et le tableau "
-                "restent consultables.")
+    st.caption(f"{LEVEL_LABELS[view.level]}{where} : {view.table.height if manifest else len(view.geojson['features'])} "
+               "territoires affichés. Cliquez sur un territoire pour afficher sa fiche.")
+    if manifest is None:
+        st.caption(ui_tiles.FALLBACK_NOTICE)
+        if not view.geojson["features"]:
+            st.info("Aucun contour n'est disponible pour cette vue : la carte est vide ; la fiche et le tableau "
+                    "restent consultables.")
     map_col, card_col = st.columns([3, 2])
     with map_col:
-        key = f"carte_map_{state.map_level}_{area[1] if area else 'fr'}_{state.method}_{state.variant}"
-        returned = st_folium(fmap, key=key, height=560, use_container_width=True,
-                             returned_objects=["last_active_drawing"])
-        code = clicked_code(returned, set(view.table["code"].to_list()))
-        if code and st.session_state.get(f"{key}_done") != code:
-            st.session_state[f"{key}_done"] = code
-            if code != state.code:
-                _set_state(urlstate.select(state, state.map_level, code))
-                _rerun_fragment()
+        map_draw(view, state)
     with card_col:
         _card(tables, state)
     # Drawn only once opened (the sortable grid is heavy for a first display).
