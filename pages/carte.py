@@ -299,8 +299,9 @@ def explorer() -> None:
     else:
         view, fmap, map_draw = _tile_map(state, area, manifest)
     where = f" — {plain(area[1])}" if area else ""
-    st.caption(f"{LEVEL_LABELS[view.level]}{where} : {view.table.height if manifest else len(view.geojson['features'])} "
-               "territoires affichés. Cliquez sur un territoire pour afficher sa fiche.")
+    n_shown = view.table.height if manifest else len(view.geojson["features"])
+    st.caption(f"{LEVEL_LABELS[view.level]}{where} : {n_shown} territoires affichés. "
+               "Cliquez sur un territoire pour afficher sa fiche.")
     if manifest is None:
         st.caption(ui_tiles.FALLBACK_NOTICE)
         if not view.geojson["features"]:
