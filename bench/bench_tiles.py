@@ -158,15 +158,18 @@ def new_page(browser):
 def alone(browser, base: str, geojson: bool, repeat: int) -> None:
     national = "/carte?carte=epci" if geojson else "/carte?carte=commune"
     name = "EPCI (carte GeoJSON)" if geojson else "communes (tuiles)"
-    times = []
+    times, frames_at = [], []
     for _ in range(repeat):
         context, page = new_page(browser)
         t0 = time.perf_counter()
         page.goto(base + national)
+        page.locator(MAP_FRAME).first.wait_for(timeout=120_000)
+        frames_at.append(time.perf_counter() - t0)
         wait_map(page)
         times.append(time.perf_counter() - t0)
         context.close()
     print(f"  première carte nationale, {name:<22} {fmt(times)}")
+    print(f"    dont page et script jusqu'à l'iframe de la carte : {fmt(frames_at)}")
 
     switches, recolours, same, clicks, frames = [], [], [], [], []
     lat, lon = commune_point("42218")
