@@ -256,23 +256,38 @@ def static_cost(base: str) -> None:
 
 
 # --------------------------------------------------------------------------- crowd (async API)
-async def crowd(base: str, sessions: int, national: str, timeout: float) -> tuple[list[float], list[float], list[str]]:
+SHOWN_JS = """() => { const c = document.querySelector('.leaflet-container');
+  if (!c) return null;
+  if (c.hasAttribute('data-ifn-view'))
+    return c.getAttribute('data-ifn-loaded') === c.getAttribute('data-ifn-view') ? 'drawn' : 'shown';
+  return document.querySelector('.leaflet-overlay-pane canvas, .leaflet-overlay-pane path') ? 'drawn' : null; }"""
+
+
+async def crowd(base: str, sessions: int, national: str, timeout: float) -> dict:
+    """Per session: seconds until the map has its view (server answered, scripts loaded: « shown ») and until
+    every tile is drawn (« drawn »), for the map page then the analyst page; errors."""
     from playwright.async_api import async_playwright
 
-    async def wait_async(page, deadline: float) -> None:
-        while time.perf_counter() < deadline:
+    async def wait_async(page, t0: float, deadline: float) -> tuple[float | None, float | None]:
+        shown = drawn = None
+        while time.perf_counter() < deadline and drawn is None:
             for frame in page.frames:
                 try:
-                    if await frame.evaluate(LOADED_JS):
-                        return
+                    state = await frame.evaluate(SHOWN_JS)
                 except Exception:  # noqa: BLE001
                     continue
-            await asyncio.sleep(0.02)
-        raise TimeoutError("carte non dessinée dans le délai")
+                if state and shown is None:
+                    shown = time.perf_counter() - t0
+                if state == "drawn":
+                    drawn = time.perf_counter() - t0
+                    break
+            await asyncio.sleep(0.05)
+        return shown, drawn
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        first_maps, analyses, errors = [], [], []
+        out = {"map_shown": [], "map_drawn": [], "analyse_shown": [], "analyse_drawn": [], "errors": [],
+               "not_drawn": 0}
 
         async def one(n: int) -> None:
             context = await browser.new_context(viewport={"width": 1400, "height": 1100}, locale="fr-FR")
@@ -286,24 +301,28 @@ async def crowd(base: str, sessions: int, national: str, timeout: float) -> tupl
             await context.route("**/*", handle)
             page = await context.new_page()
             try:
-                t0 = time.perf_counter()
-                await page.goto(base + national, timeout=timeout * 1000)
-                await wait_async(page, t0 + timeout)
-                first_maps.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                await page.goto(base + "/analyse", timeout=timeout * 1000)
-                await wait_async(page, t0 + timeout)
-                analyses.append(time.perf_counter() - t0)
-                if await page.get_by_text("Traceback").count() or await page.locator('[data-testid="stException"]').count():
-                    errors.append(f"session {n} : exception affichée")
+                for name, path in (("map", national), ("analyse", "/analyse")):
+                    t0 = time.perf_counter()
+                    await page.goto(base + path, timeout=timeout * 1000)
+                    shown, drawn = await wait_async(page, t0, t0 + timeout)
+                    if shown is None:
+                        out["errors"].append(f"session {n} : {name} sans carte en {timeout:.0f} s")
+                        return
+                    out[f"{name}_shown"].append(shown)
+                    if drawn is None:
+                        out["not_drawn"] += 1
+                    else:
+                        out[f"{name}_drawn"].append(drawn)
+                    if await page.locator('[data-testid="stException"]').count():
+                        out["errors"].append(f"session {n} : exception affichée ({name})")
             except Exception as exc:  # noqa: BLE001 - counted as an error
-                errors.append(f"session {n} : {type(exc).__name__}: {str(exc)[:80]}")
+                out["errors"].append(f"session {n} : {type(exc).__name__}: {str(exc)[:80]}")
             finally:
                 await context.close()
 
         await asyncio.gather(*(one(n) for n in range(sessions)))
         await browser.close()
-    return first_maps, analyses, errors
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -314,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="délai maximal d'une session (s)")
     parser.add_argument("--skip-crowd", action="store_true")
     parser.add_argument("--skip-alone", action="store_true")
+    parser.add_argument("--crowd-path", help="page nationale de la foule (défaut : communes, EPCI avec --geojson)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} absent : installez le paquet Debian chromium.")
@@ -345,20 +365,25 @@ def main(argv: list[str] | None = None) -> int:
             print("\nService statique des tuiles :")
             static_cost(base)
         if not args.skip_crowd:
-            national = "/carte?carte=epci" if args.geojson else "/carte?carte=commune"
+            national = args.crowd_path or ("/carte?carte=epci" if args.geojson else "/carte?carte=commune")
             before = rss_mb(proc.pid)
             t0 = time.perf_counter()
-            maps, analyses, errors = asyncio.run(crowd(base, args.sessions, national, args.timeout))
+            result = asyncio.run(crowd(base, args.sessions, national, args.timeout))
             wall = time.perf_counter() - t0
             after = rss_mb(proc.pid)
-            print(f"\nFoule : {args.sessions} sessions simultanées ({national} puis /analyse), {wall:.1f} s au total")
+            errors = result["errors"]
+            print(f"\nFoule : {args.sessions} sessions simultanées ({national} puis /analyse), {wall:.1f} s au total, "
+                  f"délai {args.timeout:.0f} s par page")
             print(f"  erreurs : {len(errors)}" + "".join(f"\n    {e}" for e in errors[:5]))
-            if maps:
-                print(f"  première carte : médiane {statistics.median(maps):.2f} s, p95 {p95(maps):.2f} s "
-                      f"(n={len(maps)})")
-            if analyses:
-                print(f"  page d'analyse : médiane {statistics.median(analyses):.2f} s, p95 {p95(analyses):.2f} s "
-                      f"(n={len(analyses)})")
+            for key, label in (("map_shown", "carte reçue (vue du serveur, scripts chargés)"),
+                               ("map_drawn", "carte dessinée (toutes les tuiles)"),
+                               ("analyse_shown", "analyse : carte reçue"),
+                               ("analyse_drawn", "analyse : carte dessinée")):
+                values = result[key]
+                if values:
+                    print(f"  {label:<46} médiane {statistics.median(values):.2f} s, p95 {p95(values):.2f} s "
+                          f"(n={len(values)})")
+            print(f"  pages dont les tuiles n'ont pas fini dans le délai : {result['not_drawn']}")
             print(f"  mémoire du serveur : {before:.0f} Mo avant, {after:.0f} Mo après la rafale")
     finally:
         stop_server(proc)
