@@ -55,6 +55,9 @@
     outlinePane.style.pointerEvents = "none";
     var self = this;
     map.on("mouseout", function () { self.map.closeTooltip(self.tooltip); });
+    map.on("mousemove", function (e) {
+      if (self.map.hasLayer(self.tooltip)) { self.tooltip.setLatLng(e.latlng); }
+    });
   }
 
   Controller.prototype.style = function (props) {
@@ -103,9 +106,6 @@
       if (!self.map.hasLayer(self.tooltip)) { self.tooltip.addTo(self.map); }
     });
     layer.on("mouseout", function () { self.map.closeTooltip(self.tooltip); });
-    self.map.on("mousemove", function (e) {
-      if (self.map.hasLayer(self.tooltip)) { self.tooltip.setLatLng(e.latlng); }
-    });
   };
 
   // Repaint the tiles already drawn with the current view's style (a recolour: no fetch, no decoding).
