@@ -90,3 +90,13 @@ def test_no_manifest_means_no_tiles(tmp_path, missing):
     if missing:
         (tmp_path / tiles.MANIFEST).write_text(missing)
     assert tiles.publish(tmp_path, tmp_path / "static") is None
+
+
+def test_a_link_to_the_national_communes_is_kept_when_the_tiles_draw_them():
+    from ifn import urlstate
+
+    state, notices = urlstate.decode({"carte": "commune"}, ["tout_age"], national_communes=True)
+    assert (state.map_level, state.code, notices) == ("commune", None, [])
+    state, notices = urlstate.decode({"carte": "commune"}, ["tout_age"])  # GeoJSON maps: one area at a time
+    assert state.map_level == "departement"
+    assert notices == ["La carte des communes demande un territoire : carte des départements affichée."]
