@@ -186,7 +186,7 @@ def cache_files() -> list[str]:
     names = ["manifest.json", "communes.parquet", "report.json", "aliases.parquet"]
     for level in LEVELS:
         names += [f"geo_{level}.parquet", f"geo_{level}_simple.parquet"]
-    return names + [f"{tiles.TILES_DIR}/{tiles.MANIFEST}"]
+    return names + [tiles.TILES_DIR]  # the folder (complete or not: without tiles the pages draw GeoJSON)
 
 
 # --------------------------------------------------------------------------- tables
