@@ -37,12 +37,11 @@ from ifn.errors import ConfigError
 TILES_DIR = "tuiles"
 MANIFEST = "tuiles.json"
 TILE_LEVELS = ("commune", "epci", "departement", "region")
-TILES_VERSION = 2  # bump when the tile options or properties change
+TILES_VERSION = 3  # bump when the tile options or properties change
 # Zooms written per level: a national view of mainland France is zoom 5 in the page's map, a DROM frame 8–9;
 # below its minimum a level is drawn from its minimum zoom's tiles, above its maximum from the maximum's.
 MIN_ZOOM = {"commune": 5, "epci": 3, "departement": 2, "region": 2}
 MAX_ZOOM = {"commune": 10, "epci": 9, "departement": 8, "region": 7}
-LOW_DETAIL = 9
 DECIMALS = 5  # about 1 m: coordinates given to tippecanoe
 
 Progress = Callable[[float, str], None]
@@ -100,12 +99,12 @@ def feature_lines(codes: list[str], geoms: np.ndarray, names: dict[str, str]) ->
 def tippecanoe_command(source: Path, target: Path, level: str) -> list[str]:
     """One PMTiles archive of one layer (named after the level), every feature kept at every zoom.
 
-    Below the maximum zoom the coordinates are on a 512 grid per tile (``--low-detail``: two units per
-    pixel, the tiles of a national view half as heavy to decode); the maximum zoom keeps tippecanoe's 4096.
+    tippecanoe's default detail (4096 units per tile) at every zoom: ``--low-detail 9`` made the national
+    tiles half as heavy but dropped 14 tiny communes at zoom 5 (tests/test_tiles.py).
     (``--detect-shared-borders`` would cost half as much time again for hairlines hidden by the outlines.)
     """
     return [tippecanoe_path(), "-o", str(target), "--force", "--quiet", "-l", level,
-            "-Z", str(MIN_ZOOM[level]), "-z", str(MAX_ZOOM[level]), "--low-detail", str(LOW_DETAIL),
+            "-Z", str(MIN_ZOOM[level]), "-z", str(MAX_ZOOM[level]),
             "--no-feature-limit", "--no-tile-size-limit", "--no-tiny-polygon-reduction", "-P", str(source)]
 
 
