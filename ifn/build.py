@@ -25,15 +25,15 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import polars as pl
 
-from ifn import geometry, readers, reconcile, sources, variant_values
+from ifn import geometry, readers, reconcile, sources, tiles, variant_values
 from ifn.cache import LEVELS, SCHEMA_VERSION
 from ifn.catalogue import Catalogue, load_catalogue
 from ifn.config import SETTING_HINT, Settings, require_data_dir
@@ -136,7 +136,7 @@ def check_bundle(root: Path) -> None:
     if missing:
         raise DataError(
             root / missing[0],
-            f"fichier manquant dans le jeu de données ouvertes"
+            "fichier manquant dans le jeu de données ouvertes"
             + (f" (et {len(missing) - 1} autre(s) : {', '.join(missing[1:])})" if len(missing) > 1 else "")
             + ".",
             SETTING_HINT,
@@ -144,7 +144,7 @@ def check_bundle(root: Path) -> None:
 
 
 BUILD_MODULES = ("build.py", "readers.py", "reconcile.py", "geometry.py", "cache.py", "catalogue.toml",
-                 "distances.py", "estimate.py", "variant_values.py", "iris.py")
+                 "distances.py", "estimate.py", "variant_values.py", "iris.py", "tiles.py")
 
 
 def code_fingerprint() -> str:
@@ -188,7 +188,8 @@ def cache_files() -> list[str]:
     names = ["manifest.json", "communes.parquet", "report.json", "aliases.parquet", "centres.parquet"]
     for level in LEVELS:
         names += [f"geo_{level}.parquet", f"geo_{level}_simple.parquet"]
-    return names + ["iris.parquet", "geo_iris.parquet", "geo_iris_simple.parquet"]
+    return names + ["iris.parquet", "geo_iris.parquet", "geo_iris_simple.parquet",
+                    tiles.TILES_DIR]  # the tiles folder (complete or not: without tiles the pages draw GeoJSON)
 
 
 # --------------------------------------------------------------------------- tables
@@ -483,10 +484,13 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
             full[level].to_parquet(tmp / f"geo_{level}.parquet")
             simple[level].to_parquet(tmp / f"geo_{level}_simple.parquet")
         (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        # vector tiles of the map (ifn.tiles): reused from the previous cache when the geometries are unchanged
+        tiles.write_tiles(full, table, tmp / tiles.TILES_DIR, previous=settings.cache_dir / tiles.TILES_DIR,
+                          progress=progress, start=0.955, span=0.04)
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "code_version": code_fingerprint(),
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "data_dir": str(root),
             "inputs": inputs,
             "build_seconds": round(time.perf_counter() - started, 2),

@@ -21,8 +21,8 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from ifn.classify import METHOD_LABELS, Classes, fr_number
 from ifn import levels
+from ifn.classify import METHOD_LABELS, Classes, fr_number
 
 MAP_LEVELS = levels.MAP_LEVELS
 LEVEL_LABELS = levels.labels("plural", MAP_LEVELS)
@@ -245,3 +245,100 @@ def drom_of(code: str | None) -> str | None:
     if code and code[:3] in DROM:
         return code[:3]
     return None
+
+
+# --------------------------------------------------------------------------- vector tiles
+# The map of the pages is drawn from the PMTiles archives of ``ifn.tiles`` (served by the app at
+# /app/static/tuiles/) by static/ifn-carte/ifn-tiles.js: the map script never changes within a session,
+# each view only sends its classes (one character per unit) through st_folium's feature group.
+STATIC_APP = "/app/static/"
+TILE_SCRIPTS = (("pmtiles", "pmtiles-4.5.0/pmtiles.js"),
+                ("vectorgrid", "leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js"),
+                ("ifn_tiles", "ifn-carte/ifn-tiles.js"))
+ABSENT_COLOUR = "#eeeeee"  # units of the level outside the table shown (e.g. another département)
+
+
+def static_base(base_url_path: str = "") -> str:
+    """URL of the app's static folder under Streamlit's ``server.baseUrlPath``."""
+    prefix = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
+    return prefix + STATIC_APP
+
+
+class TileController(MacroElement):
+    """Creates the page's tile controller once (``window.ifnTiles``); the views come later (``TileView``)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        IfnTiles.attach({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "IfnTiles"
+
+
+class TileView(MacroElement):
+    """One view for the tile controller (rendered inside st_folium's feature group)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        window.ifnTiles.show({{ this.view|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, view: dict):
+        super().__init__()
+        self._name = "IfnTileView"
+        self.view = view
+
+
+def tile_map(static: str = STATIC_APP, height: int = 560) -> folium.Map:
+    """The map of the tile pages: Leaflet, the vendored tile libraries and the controller, nothing else.
+
+    Its script is the same for every view, so that st_folium keeps the same iframe (see ``tile_layer``).
+    """
+    fmap = folium.Map(location=[46.6, 2.4], zoom_start=5, control_scale=True, height=height, prefer_canvas=True)
+    leaflet = static + f"leaflet-{LEAFLET_VERSION}/"
+    fmap.default_js = [("leaflet", leaflet + "leaflet.js"), *((n, static + path) for n, path in TILE_SCRIPTS)]
+    fmap.default_css = [("leaflet_css", leaflet + "leaflet.css")]
+    fmap.add_child(TileController())
+    return fmap
+
+
+def tile_view(manifest: dict, level: str, table: pl.DataFrame, classes: Classes, title: str,
+              static: str = STATIC_APP, selected: str | None = None,
+              frame: tuple[float, float, float, float] | None = None, suffix: str = "/10",
+              outline: str | None = None, value: str = "ifn") -> dict:
+    """What ``ifn-tiles.js`` needs to draw ``table`` (``code, <value>``) on the tiles of ``level``.
+
+    ``manifest``: ``ifn.tiles`` manifest; ``outline``: a level whose borders are drawn above (not clickable).
+    """
+    from ifn.tiles import TILES_DIR, recolour_strings
+
+    def layer(lvl: str) -> dict:
+        entry = manifest["levels"][lvl]
+        return {"url": f"{static}{TILES_DIR}/{entry['file']}", "level": lvl,
+                "minZoom": entry["min_zoom"], "maxZoom": entry["max_zoom"]}
+
+    entry = manifest["levels"][level]
+    cls, scores = recolour_strings(entry["codes"], table, classes, value)
+    base = layer(level)
+    return {**base, "classes": cls, "scores": scores, "colours": list(classes.colours),
+            "missing": classes.missing_colour, "absent": ABSENT_COLOUR, "missingLabel": classes.missing_label,
+            "suffix": suffix, "selected": selected, "frame": list(frame) if frame else None,
+            "outline": layer(outline) if outline else None, "legend": legend_html(classes, title)}
+
+
+def tile_layer(view: dict) -> folium.FeatureGroup:
+    """The feature group to pass as ``st_folium(feature_group_to_add=…)``: it only calls ``show(view)``."""
+    group = folium.FeatureGroup(name="IFN", control=False)
+    group.add_child(TileView(view))
+    return group
+
+
+def unit_bounds(gdf) -> dict[str, tuple[float, float, float, float]]:
+    """``{code: (west, south, east, north)}`` of the units of a GeoDataFrame ``code, geometry``."""
+    boxes = shapely.bounds(np.asarray(gdf.geometry.values))
+    return {code: tuple(map(float, box)) for code, box in zip(gdf["code"].tolist(), boxes)
+            if not np.isnan(box).any()}

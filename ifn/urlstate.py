@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from ifn import levels
 from ifn.classify import METHOD_LABELS, METHODS
 from ifn.mapview import MAP_LEVELS
-from ifn import levels
 
 LEVEL_NAMES = levels.labels("noun", levels.MAP_LEVELS)
 MAX_COMPARED = 12
@@ -109,7 +109,7 @@ def _first(value) -> str | None:
 
 
 def decode(params: Mapping[str, object], variants: Iterable[str] | Mapping[str, str],
-           codes: Mapping[str, set[str]] | None = None) -> tuple[MapState, list[str]]:
+           codes: Mapping[str, set[str]] | None = None, national_communes: bool = False) -> tuple[MapState, list[str]]:
     """State from query parameters, with French notices for the values that were ignored.
 
     Parameters
@@ -144,7 +144,7 @@ def decode(params: Mapping[str, object], variants: Iterable[str] | Mapping[str, 
     if level and codes is not None and code not in codes.get(level, set()):
         notices.append(f"{levels.LEVELS[level].none} de code « {code} » : aucun territoire sélectionné.")
         level, code = None, None
-    if map_level == "commune" and not code:
+    if map_level == "commune" and not code and not national_communes:  # (the tile map draws them all)
         notices.append("La carte des communes demande un territoire : carte des départements affichée.")
         map_level = DEFAULT.map_level
     compared, more = decode_compared(_first(params.get("comparer")), codes)

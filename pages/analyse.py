@@ -9,21 +9,33 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import streamlit as st
+from streamlit_folium import st_folium
 
 from ifn import analysis, export
 from ifn import sensitivity as sens
 from ifn.catalogue import load_catalogue
 from ifn.classify import classify, fr_number
 from ifn.errors import IFNError, InputError
-from ifn.mapview import build_map, feature_collection, score_suffix
+from ifn.mapview import METROPOLE, build_map, feature_collection, score_suffix, tile_layer, tile_map, tile_view
 from ifn.methodology import variant_summary
 from ifn.normalise import METHODS
 from ifn.presets import dump_preset, read_preset
 from ifn.score import SCORE_LEVELS, ScoreOptions
 from ifn.text import plain
-from ifn.upload import (COMBINE_LABELS, COMBINES, DIRECTION_LABELS, DIRECTIONS, MAX_BYTES, CustomIndicator,
-                        guess_columns, indicator_id, parse_indicator, read_table)
+from ifn.upload import (
+    COMBINE_LABELS,
+    COMBINES,
+    DIRECTION_LABELS,
+    DIRECTIONS,
+    MAX_BYTES,
+    CustomIndicator,
+    guess_columns,
+    indicator_id,
+    parse_indicator,
+    read_table,
+)
 from ui import analyse_cache, data
+from ui import tiles as ui_tiles
 from ui.navigation import require_app
 
 require_app()
@@ -280,14 +292,24 @@ with col_rank:
 
 with col_map:
     st.markdown("**Carte des nouveaux scores**")
-    if level == "commune" and territory == ALL:
+    map_classes = classify(new["ifn"], "quantiles" if options.method == "base100" else "equal", 5)
+    map_title = f"IFN (vos réglages) — {LEVEL_LABELS[level]}"
+    tile_manifest = ui_tiles.manifest()
+    if tile_manifest is not None:
+        # Same iframe for every setting: a weight change only sends the new classes (no geometry).
+        map_frame = ui_tiles.bounds("departement", territory) if territory != ALL else METROPOLE
+        map_spec = tile_view(tile_manifest, level, new.select("code", "ifn"), map_classes, map_title,
+                             static=ui_tiles.static(), frame=map_frame, suffix=score_suffix(options.method),
+                             outline="departement" if level == "commune" else None)
+        st_folium(tile_map(ui_tiles.static(), height=520), key="an_carte_tuiles", height=520,
+                  use_container_width=True, feature_group_to_add=tile_layer(map_spec), returned_objects=[])
+    elif level == "commune" and territory == ALL:
         st.info("Choisissez un département dans « Territoire affiché » pour la carte des communes.")
     else:
-        map_classes = classify(new["ifn"], "quantiles" if options.method == "base100" else "equal", 5)
+        st.caption(ui_tiles.FALLBACK_NOTICE)
         fc = feature_collection(data.geometries(level), new.select("code", "nom", "ifn"), map_classes,
                                 suffix=score_suffix(options.method))
-        fmap = build_map(fc, map_classes, f"IFN (vos réglages) — {LEVEL_LABELS[level]}", height=520,
-                         leaflet=data.leaflet_url())
+        fmap = build_map(fc, map_classes, map_title, height=520, leaflet=data.leaflet_url())
         st.iframe(fmap.get_root().render(), height=540)  # HTML built from the cache only (names escaped)
 
 tab_hist, tab_sens = st.tabs(["Histogramme des scores", "Sensibilité"])

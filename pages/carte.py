@@ -2,7 +2,7 @@
 
 import html
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import altair as alt
@@ -15,8 +15,18 @@ from ifn import cardview, urlstate
 from ifn import export as exports
 from ifn.classify import METHOD_LABELS, METHODS
 from ifn.errors import IFNError
-from ifn.framing import FRAME_LABELS, METROPOLE_FRAME, frame_department, map_frame
-from ifn.mapview import LEVEL_LABELS, build_map, clicked_code
+from ifn.framing import FRAME_LABELS, frame_department
+from ifn.mapview import (
+    DROM,
+    LEVEL_LABELS,
+    METROPOLE,
+    build_map,
+    clicked_code,
+    feature_bounds,
+    tile_layer,
+    tile_map,
+    tile_view,
+)
 from ifn.methodology import official_table, variant_summary
 from ifn.search import search
 from ifn.territory import LEVEL_LABELS as UNIT_LABELS
@@ -24,6 +34,7 @@ from ifn.territory import card, compare_table, fmt_value
 from ifn.text import plain
 from ifn.vintage import source_rows
 from ui import carte_cache, data
+from ui import tiles as ui_tiles
 from ui.navigation import page_link, require_app
 
 require_app()
@@ -56,7 +67,8 @@ def _codes() -> dict[str, set[str]]:
 
 
 if STATE not in st.session_state:
-    state, notices = urlstate.decode(dict(st.query_params), variants, _codes())
+    state, notices = urlstate.decode(dict(st.query_params), variants, _codes(),
+                                     national_communes=ui_tiles.manifest() is not None)
     st.session_state[STATE] = state
     st.session_state["carte_notices"] = notices
 for notice in st.session_state.get("carte_notices", []):
@@ -73,7 +85,11 @@ def _set_state(state: urlstate.MapState) -> None:
 
 
 def _on_level() -> None:
-    _set_state(urlstate.with_map_level(_state(), st.session_state["carte_niveau"]))
+    level, s = st.session_state["carte_niveau"], _state()
+    if level == "commune" and not s.code and ui_tiles.manifest() is not None:  # tiles: national communes
+        _set_state(urlstate.MapState("commune", s.level, s.code, s.variant, s.method))
+    else:
+        _set_state(urlstate.with_map_level(s, level))
     st.session_state["carte_frame"] = "metropole"
 
 
@@ -161,7 +177,7 @@ def _settings(state: urlstate.MapState, tables: dict, area) -> dict[str, str]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%d/%m/%Y %H:%M UTC")
+    return datetime.now(UTC).strftime("%d/%m/%Y %H:%M UTC")
 
 
 def _sources_note() -> str:
@@ -276,6 +292,77 @@ def _rerun_fragment() -> None:
         st.rerun()
 
 
+def _frame(state: urlstate.MapState, area, tiles: bool):
+    """Framing (west, south, east, north) of the map; None = the layer's own bounds (GeoJSON map)."""
+    frame_key = st.session_state.get("carte_frame", "metropole")
+    if frame_key in DROM and (tiles or state.map_level not in ("commune", "iris")):
+        return DROM[frame_key][1]
+    if state.map_level == "iris":
+        return None  # the IRIS of one area: the layer's own bounds
+    if state.map_level != "commune" or (tiles and not area and not state.code):
+        return METROPOLE
+    if state.level == "commune" and state.code:
+        return ui_tiles.bounds("commune", state.code) if tiles else None
+    return ui_tiles.bounds(*area) if tiles and area else None
+
+
+class _LazyMap:
+    """The standalone-HTML export's folium map, built (from the per-area GeoJSON) only when downloaded."""
+
+    def __init__(self, make):
+        self._make = make
+
+    def get_root(self):
+        return self._make().get_root()
+
+
+def _clicked(key: str, returned, known: set[str], state: urlstate.MapState) -> None:
+    code = clicked_code(returned, known)
+    feature = (returned or {}).get("last_active_drawing") if isinstance(returned, dict) else None
+    click = (code, (feature.get("properties") or {}).get("clic") if isinstance(feature, dict) else None)
+    if code and st.session_state.get(f"{key}_done") != click:
+        st.session_state[f"{key}_done"] = click
+        if code != state.code:
+            _set_state(urlstate.select(state, state.map_level, code))
+            _rerun_fragment()
+
+
+def _geojson_map(state: urlstate.MapState, area):
+    """Fallback without tiles: today's per-area GeoJSON map (a new iframe per view)."""
+    view = carte_cache.view(state.variant, state.map_level, area, state.method)
+    frame = _frame(state, area, tiles=False)
+    if state.map_level == "commune" and state.level == "commune" and state.code:
+        frame = feature_bounds(view.geojson, state.code)
+    selected = state.code if state.level == state.map_level else None
+    fmap = carte_cache.folium_map(state.variant, state.map_level, area, state.method, frame, selected)
+
+    def draw(view, state):
+        key = f"carte_map_{state.map_level}_{area[1] if area else 'fr'}_{state.method}_{state.variant}"
+        returned = st_folium(fmap, key=key, height=560, use_container_width=True,
+                             returned_objects=["last_active_drawing"])
+        _clicked(key, returned, set(view.table["code"].to_list()), state)
+    return view, fmap, draw
+
+
+def _tile_map(state: urlstate.MapState, area, manifest: dict):
+    """The national tile map: one iframe per session, each view sends only its classes."""
+    view = carte_cache.table_view(state.variant, state.map_level, area, state.method)
+    selected = state.code if state.level == state.map_level else None
+    frame = _frame(state, area, tiles=True)
+    whole = carte_cache.scored(state.variant)[state.map_level]
+    spec = tile_view(manifest, state.map_level, whole, view.classes, view.title, static=ui_tiles.static(),
+                     selected=selected, frame=frame, outline="departement" if state.map_level == "commune" else None)
+    fmap = _LazyMap(lambda: carte_cache.folium_map(state.variant, state.map_level, area, state.method,
+                                                   None if area else METROPOLE, selected))
+
+    def draw(view, state):
+        key = "carte_map_tuiles"
+        returned = st_folium(tile_map(ui_tiles.static()), key=key, height=560, use_container_width=True,
+                             feature_group_to_add=tile_layer(spec), returned_objects=["last_active_drawing"])
+        _clicked(key, returned, set(whole["code"].to_list()), state)
+    return view, fmap, draw
+
+
 @st.fragment
 def explorer() -> None:
     state = _state()
@@ -293,32 +380,28 @@ def explorer() -> None:
     if iris_notice:
         st.info(plain(iris_notice))
     area = urlstate.view_area(state, _commune_dep(tables, state), _iris_commune(tables, state))
-    view = carte_cache.view(state.variant, state.map_level, area, state.method)
-    frame = map_frame(state.map_level, st.session_state.get("carte_frame", METROPOLE_FRAME), state.level, state.code,
-                      view.geojson)
-    selected = state.code if state.level == state.map_level else None
-    fmap = carte_cache.folium_map(state.variant, state.map_level, area, state.method, frame, selected)
+    manifest = ui_tiles.manifest()
+    if manifest is None or state.map_level == "iris":  # no IRIS tiles: an IRIS view is drawn from GeoJSON
+        view, fmap, map_draw = _geojson_map(state, area)
+    else:
+        view, fmap, map_draw = _tile_map(state, area, manifest)
     where = f" — {plain(area[1])}" if area else ""
-    st.caption(f"{LEVEL_LABELS[view.level]}{where} : {len(view.geojson['features'])} territoires affichés. "
+    n_shown = view.table.height if manifest else len(view.geojson["features"])
+    st.caption(f"{LEVEL_LABELS[view.level]}{where} : {n_shown} territoires affichés. "
                "Cliquez sur un territoire pour afficher sa fiche.")
-    undrawn = view.table.height - len(view.geojson["features"])
-    if view.level == "iris" and undrawn:
-        st.info(f"{undrawn} IRIS de cette vue n'ont pas de contour dans le jeu de données (Lyon et Marseille "
-                "n'ont pas de contours d'IRIS) : ils restent dans la fiche, le tableau et les exports.")
-    if not view.geojson["features"]:
+    if manifest is None:
+        st.caption(ui_tiles.FALLBACK_NOTICE)
+    if view.level == "iris":
+        undrawn = view.table.height - len(view.geojson["features"])
+        if undrawn:
+            st.info(f"{undrawn} IRIS de cette vue n'ont pas de contour dans le jeu de données (Lyon et Marseille "
+                    "n'ont pas de contours d'IRIS) : ils restent dans la fiche, le tableau et les exports.")
+    if (manifest is None or view.level == "iris") and not view.geojson["features"]:
         st.info("Aucun contour n'est disponible pour cette vue : la carte est vide ; la fiche et le tableau "
                 "restent consultables.")
     map_col, card_col = st.columns([3, 2])
     with map_col:
-        key = f"carte_map_{state.map_level}_{area[1] if area else 'fr'}_{state.method}_{state.variant}"
-        returned = st_folium(fmap, key=key, height=560, use_container_width=True,
-                             returned_objects=["last_active_drawing"])
-        code = clicked_code(returned, set(view.table["code"].to_list()))
-        if code and st.session_state.get(f"{key}_done") != code:
-            st.session_state[f"{key}_done"] = code
-            if code != state.code:
-                _set_state(urlstate.select(state, state.map_level, code))
-                _rerun_fragment()
+        map_draw(view, state)
     settings = _settings(state, tables, area)
     with card_col:
         _card(tables, state, settings)

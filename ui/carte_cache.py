@@ -113,6 +113,22 @@ def view(variant: str, level: str, area: tuple[str, str] | None, method: str) ->
     return _view(data.fingerprint(), variant, level, area_level, area_code, method)
 
 
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _table_view(fingerprint: str, variant: str, level: str, area_level: str | None, area_code: str | None,
+                method: str) -> View:
+    tables = _scored(fingerprint, variant)
+    classes = _classes(fingerprint, variant, level, method)
+    table = area_filter(tables[level], area_level, area_code) if level == "commune" else tables[level]
+    return View(level, (area_level, area_code) if area_level else None, table, {"type": "FeatureCollection",
+                "features": []}, classes, f"IFN — {LEVEL_LABELS[level]}")
+
+
+def table_view(variant: str, level: str, area: tuple[str, str] | None, method: str) -> View:
+    """``view`` without its GeoJSON (the tile map draws the geometry): table, classes and title only."""
+    area_level, area_code = area if area else (None, None)
+    return _table_view(data.fingerprint(), variant, level, area_level, area_code, method)
+
+
 def folium_map(variant: str, level: str, area: tuple[str, str] | None, method: str,
                frame: tuple | None, selected: str | None) -> folium.Map:
     """A new folium map of a view, built on every run (about 3 ms from the cached view).
