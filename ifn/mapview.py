@@ -120,7 +120,7 @@ def legend_html(classes: Classes, title: str) -> str:
         return (f'<div><span style="background:{html.escape(colour)};width:14px;height:14px;display:inline-block;'
                 f'margin-right:6px;border:1px solid #777;vertical-align:middle"></span>{html.escape(label)}</div>')
 
-    items = "".join(item(c, l) for c, l in zip(reversed(classes.colours), reversed(classes.labels)))
+    items = "".join(item(c, label) for c, label in zip(reversed(classes.colours), reversed(classes.labels)))
     items += item(classes.missing_colour, classes.missing_label)
     return (f'<div class="ifn-legend" role="img" aria-label="Légende" style="background:white;padding:6px 8px;'
             f'font:12px sans-serif;border:1px solid #999;border-radius:4px;line-height:18px">'
