@@ -165,10 +165,13 @@ def raw_iris(iris: pl.DataFrame | pl.LazyFrame, selection: Selection) -> pl.Data
     names = frame.collect_schema().names()
     wanted = [c for c in IDENTITY if c in names] + list(selection.ids)
     wanted += [f"estime_{i}" for i in selection.ids if f"estime_{i}" in names]
+    # Indicators of the Senior / Jeune variants that exist per commune only (not in the IRIS table): no IRIS
+    # value; the minimum-count rule applies and the card says the value is missing.
     missing = [c for c in selection.ids if c not in names]
-    if missing:
-        raise InputError(f"La table des IRIS n'a pas les colonnes : {', '.join(missing)}.")
-    return frame.select(wanted).collect().with_columns(pl.col(i).cast(pl.Float64) for i in selection.ids)
+    wanted = [c for c in wanted if c not in missing]
+    return (frame.select(wanted).collect()
+            .with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in missing)
+            .with_columns(pl.col(i).cast(pl.Float64) for i in selection.ids))
 
 
 def impute_iris(raw: pl.DataFrame, ids: tuple[str, ...], enabled: bool = True) -> pl.DataFrame:

@@ -386,7 +386,7 @@ def explorer() -> None:
     else:
         view, fmap, map_draw = _tile_map(state, area, manifest)
     where = f" — {plain(area[1])}" if area else ""
-    n_shown = view.table.height if manifest else len(view.geojson["features"])
+    n_shown = view.table.height if manifest and view.level != "iris" else len(view.geojson["features"])
     st.caption(f"{LEVEL_LABELS[view.level]}{where} : {n_shown} territoires affichés. "
                "Cliquez sur un territoire pour afficher sa fiche.")
     if manifest is None:
