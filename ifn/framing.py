@@ -38,3 +38,21 @@ def frame_department(map_level: str, frame: str) -> str | None:
     if map_level == "commune" and frame != METROPOLE_FRAME and frame in DROM:
         return frame
     return None
+
+
+def tile_frame(map_level: str, frame: str, level: str | None, code: str | None, area, bounds):
+    """(west, south, east, north) the tile map opens on, or None to let the map fit its layer.
+
+    The tile map draws all of France at every level, so it always needs a framing: a DROM chosen in
+    « Cadrage », else France at the levels above the commune, else the selected commune or the drawn area.
+    ``area``: (level, code) of the area drawn, or None; ``bounds(level, code)``: a unit's box from the tiles.
+    """
+    if frame in DROM:
+        return DROM[frame][1]
+    if map_level == "iris":
+        return None  # the IRIS of one area (GeoJSON): the layer's own bounds
+    if map_level != "commune" or (not area and not code):
+        return METROPOLE
+    if level == "commune" and code:
+        return bounds("commune", code)
+    return bounds(*area) if area else None

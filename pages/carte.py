@@ -15,14 +15,12 @@ from ifn import cardview, urlstate
 from ifn import export as exports
 from ifn.classify import METHOD_LABELS, METHODS
 from ifn.errors import IFNError
-from ifn.framing import FRAME_LABELS, frame_department
+from ifn.framing import FRAME_LABELS, METROPOLE_FRAME, frame_department, map_frame, tile_frame
 from ifn.mapview import (
-    DROM,
     LEVEL_LABELS,
     METROPOLE,
     build_map,
     clicked_code,
-    feature_bounds,
     tile_layer,
     tile_map,
     tile_view,
@@ -292,20 +290,6 @@ def _rerun_fragment() -> None:
         st.rerun()
 
 
-def _frame(state: urlstate.MapState, area, tiles: bool):
-    """Framing (west, south, east, north) of the map; None = the layer's own bounds (GeoJSON map)."""
-    frame_key = st.session_state.get("carte_frame", "metropole")
-    if frame_key in DROM and (tiles or state.map_level not in ("commune", "iris")):
-        return DROM[frame_key][1]
-    if state.map_level == "iris":
-        return None  # the IRIS of one area: the layer's own bounds
-    if state.map_level != "commune" or (tiles and not area and not state.code):
-        return METROPOLE
-    if state.level == "commune" and state.code:
-        return ui_tiles.bounds("commune", state.code) if tiles else None
-    return ui_tiles.bounds(*area) if tiles and area else None
-
-
 class _LazyMap:
     """The standalone-HTML export's folium map, built (from the per-area GeoJSON) only when downloaded."""
 
@@ -330,9 +314,8 @@ def _clicked(key: str, returned, known: set[str], state: urlstate.MapState) -> N
 def _geojson_map(state: urlstate.MapState, area):
     """Fallback without tiles: today's per-area GeoJSON map (a new iframe per view)."""
     view = carte_cache.view(state.variant, state.map_level, area, state.method)
-    frame = _frame(state, area, tiles=False)
-    if state.map_level == "commune" and state.level == "commune" and state.code:
-        frame = feature_bounds(view.geojson, state.code)
+    frame = map_frame(state.map_level, st.session_state.get("carte_frame", METROPOLE_FRAME), state.level, state.code,
+                      view.geojson)
     selected = state.code if state.level == state.map_level else None
     fmap = carte_cache.folium_map(state.variant, state.map_level, area, state.method, frame, selected)
 
@@ -348,7 +331,8 @@ def _tile_map(state: urlstate.MapState, area, manifest: dict):
     """The national tile map: one iframe per session, each view sends only its classes."""
     view = carte_cache.table_view(state.variant, state.map_level, area, state.method)
     selected = state.code if state.level == state.map_level else None
-    frame = _frame(state, area, tiles=True)
+    frame = tile_frame(state.map_level, st.session_state.get("carte_frame", METROPOLE_FRAME), state.level, state.code,
+                       area, ui_tiles.bounds)
     whole = carte_cache.scored(state.variant)[state.map_level]
     spec = tile_view(manifest, state.map_level, whole, view.classes, view.title, static=ui_tiles.static(),
                      selected=selected, frame=frame, outline="departement" if state.map_level == "commune" else None)

@@ -33,3 +33,20 @@ def test_drom_choice_selects_its_departement_at_commune_level():
     assert frame_department("departement", "973") is None
     assert list(FRAME_LABELS) == [METROPOLE_FRAME, "971", "972", "973", "974", "976"]
     assert FRAME_LABELS["973"] == "Guyane" and FRAME_LABELS[METROPOLE_FRAME] == "France métropolitaine"
+
+
+def test_tile_frame():
+    from ifn.framing import tile_frame
+    from ifn.mapview import DROM, METROPOLE
+
+    boxes = {("commune", "42218"): (4.2, 45.3, 4.5, 45.5), ("departement", "42"): (3.6, 45.2, 4.8, 46.3)}
+
+    def bounds(level, code):
+        return boxes.get((level, code))
+
+    assert tile_frame("commune", "974", "commune", "42218", None, bounds) == DROM["974"][1]  # a DROM choice wins
+    assert tile_frame("departement", "metropole", None, None, None, bounds) == METROPOLE
+    assert tile_frame("commune", "metropole", None, None, None, bounds) == METROPOLE  # national communes
+    assert tile_frame("commune", "metropole", "commune", "42218", ("departement", "42"), bounds) == boxes[("commune", "42218")]
+    assert tile_frame("commune", "metropole", "departement", "42", ("departement", "42"), bounds) == boxes[("departement", "42")]
+    assert tile_frame("iris", "metropole", "commune", "75056", ("commune", "75056"), bounds) is None
