@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,18 +159,24 @@ def new_page(browser):
 def alone(browser, base: str, geojson: bool, repeat: int) -> None:
     national = "/carte?carte=epci" if geojson else "/carte?carte=commune"
     name = "EPCI (carte GeoJSON)" if geojson else "communes (tuiles)"
-    times, frames_at = [], []
+    times, frames_at, started_at, after_start = [], [], [], []
     for _ in range(repeat):
         context, page = new_page(browser)
         t0 = time.perf_counter()
-        page.goto(base + national)
+        page.goto(base + national, wait_until="commit")
+        page.locator('[data-testid="stApp"]').wait_for(state="attached", timeout=120_000)
+        started = time.perf_counter() - t0  # the frontend has started (its bundle loaded and run)
         page.locator(MAP_FRAME).first.wait_for(timeout=120_000)
         frames_at.append(time.perf_counter() - t0)
         wait_map(page)
         times.append(time.perf_counter() - t0)
+        started_at.append(started)
+        after_start.append(times[-1] - started)
         context.close()
     print(f"  première carte nationale, {name:<22} {fmt(times)}")
+    print(f"    dont démarrage du frontend Streamlit (stApp)    : {fmt(started_at)}")
     print(f"    dont page et script jusqu'à l'iframe de la carte : {fmt(frames_at)}")
+    print(f"    première carte après le démarrage du frontend   : {fmt(after_start)}")
 
     switches, recolours, same, clicks, frames = [], [], [], [], []
     lat, lon = commune_point("42218")
@@ -325,6 +332,94 @@ async def crowd(base: str, sessions: int, national: str, timeout: float) -> dict
     return out
 
 
+def record_requests(browser, base: str, path: str, geojson: bool) -> list[tuple[str, str | None]]:
+    """``(path, Range)`` of every HTTP request a fresh browser sends to the server for ``path`` (page, frontend
+    bundles, map scripts, tile ranges), until its map is drawn: what each visitor of the crowd costs in files."""
+    context, page = new_page(browser)
+    seen: list[tuple[str, str | None]] = []
+
+    def on_request(request):
+        url = request.url
+        if url.startswith(base) and "/_stcore/stream" not in url:
+            seen.append((url[len(base):], request.headers.get("range")))
+    page.on("request", on_request)
+    page.goto(base + path)
+    wait_map(page, timeout=300)
+    page.wait_for_timeout(300)
+    context.close()
+    # files made for that session only (``/media/…`` of its script run) are not asked again by another visitor
+    return [r for r in seen if not r[0].startswith("/media/")]
+
+
+async def protocol_crowd(base: str, sessions: int, pages: list[tuple[str, str, list]], timeout: float,
+                         browser_path: str | None) -> dict:
+    """``sessions`` visitors at once, each: the files of its first page, then per page the script run over the
+    websocket (``bench.streamlit_client``) and the files its map fetched in a browser. With ``browser_path``, one
+    real headless Chromium arrives at the same moment and times its first map drawn (what a visitor sees)."""
+    from bench.streamlit_client import ProtocolSession, fetch_all
+
+    out = {"errors": [], "browser": None}
+    for name, _, _ in pages:
+        out[f"{name}_run"], out[f"{name}_ready"], out[f"{name}_bytes"] = [], [], []
+    pool = ThreadPoolExecutor(max_workers=6 * sessions)
+    loop = asyncio.get_running_loop()
+
+    async def one(n: int) -> None:
+        try:
+            async with ProtocolSession(base) as session:
+                for name, path, files in pages:
+                    page_name, _, query = path.strip("/").partition("?")
+                    t0 = time.perf_counter()
+                    frontend = [r for r in files if not r[0].startswith("/app/static/tuiles/")]
+                    tiles = [r for r in files if r[0].startswith("/app/static/tuiles/")]
+                    await loop.run_in_executor(None, fetch_all, base, frontend, pool)
+                    run = await session.run_page(page_name, query, timeout)
+                    if run.exceptions:
+                        out["errors"].append(f"session {n} : exception ({name}) : {run.exceptions[0]}")
+                    if run.map_at is None:
+                        out["errors"].append(f"session {n} : {name} sans carte")
+                        return
+                    out[f"{name}_run"].append(time.perf_counter() - t0)
+                    await loop.run_in_executor(None, fetch_all, base, tiles, pool)
+                    out[f"{name}_ready"].append(time.perf_counter() - t0)
+                    out[f"{name}_bytes"].append(run.bytes)
+        except Exception as exc:  # noqa: BLE001 - counted as an error
+            out["errors"].append(f"session {n} : {type(exc).__name__}: {str(exc)[:80]}")
+
+    async def real_browser() -> None:
+        from playwright.async_api import async_playwright
+
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = await browser.new_context(viewport={"width": 1400, "height": 1100}, locale="fr-FR")
+
+            async def handle(route):
+                url = route.request.url
+                await (route.continue_() if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:",
+                                                            "about:")) else route.abort())
+            await context.route("**/*", handle)
+            page = await context.new_page()
+            t0 = time.perf_counter()
+            await page.goto(base + browser_path, timeout=timeout * 1000)
+            while time.perf_counter() - t0 < timeout:
+                drawn = False
+                for frame in page.frames:
+                    try:
+                        drawn = drawn or (await frame.evaluate(SHOWN_JS)) == "drawn"
+                    except Exception:  # noqa: BLE001 - frame detached
+                        continue
+                if drawn:
+                    out["browser"] = time.perf_counter() - t0
+                    break
+                await asyncio.sleep(0.02)
+            await browser.close()
+
+    jobs = [one(n) for n in range(sessions)] + ([real_browser()] if browser_path else [])
+    await asyncio.gather(*jobs)
+    pool.shutdown()
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--geojson", action="store_true", help="cartes GeoJSON par zone (chemin sans tuiles)")
@@ -334,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-crowd", action="store_true")
     parser.add_argument("--skip-alone", action="store_true")
     parser.add_argument("--crowd-path", help="page nationale de la foule (défaut : communes, EPCI avec --geojson)")
+    parser.add_argument("--crowd-browsers", action="store_true",
+                        help="foule de pages Chromium sur cette machine (mesure surtout le navigateur) au lieu de "
+                             "sessions du protocole Streamlit et d'un seul Chromium mesuré")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} absent : installez le paquet Debian chromium.")
@@ -360,12 +458,41 @@ def main(argv: list[str] | None = None) -> int:
             if not args.skip_alone:
                 print("\nSeul (nouvelle session, serveur chaud) :")
                 alone(browser, base, args.geojson, args.repeat)
+            national = args.crowd_path or ("/carte?carte=epci" if args.geojson else "/carte?carte=commune")
+            crowd_pages = [("map", national, record_requests(browser, base, national, args.geojson)),
+                           ("analyse", "/analyse", record_requests(browser, base, "/analyse", args.geojson))]
             browser.close()
         if not args.geojson:
             print("\nService statique des tuiles :")
             static_cost(base)
-        if not args.skip_crowd:
-            national = args.crowd_path or ("/carte?carte=epci" if args.geojson else "/carte?carte=commune")
+        if not args.skip_crowd and not args.crowd_browsers:
+            before = rss_mb(proc.pid)
+            t0 = time.perf_counter()
+            result = asyncio.run(protocol_crowd(base, args.sessions, crowd_pages, args.timeout, national))
+            wall = time.perf_counter() - t0
+            after = rss_mb(proc.pid)
+            errors = result["errors"]
+            print(f"\nFoule : {args.sessions} sessions simultanées du protocole Streamlit ({national} puis /analyse : "
+                  "fichiers de la page, exécution du script, tuiles de la vue), et un Chromium arrivé en même temps ; "
+                  f"{wall:.1f} s au total")
+            for name, _, files in crowd_pages:
+                tiles_n = sum(1 for f in files if f[0].startswith("/app/static/tuiles/"))
+                print(f"  {name} : {len(files) - tiles_n} fichiers de page et {tiles_n} lectures de tuiles par visiteur")
+            print(f"  erreurs : {len(errors)}" + "".join(f"\n    {e}" for e in errors[:5]))
+            for key, label in (("map_run", "carte : page et script servis"),
+                               ("map_ready", "carte : tuiles de la vue servies"),
+                               ("analyse_run", "analyse : page et script servis"),
+                               ("analyse_ready", "analyse : tuiles servies")):
+                values = result[key]
+                if values:
+                    print(f"  {label:<40} médiane {statistics.median(values):.2f} s, p95 {p95(values):.2f} s "
+                          f"(n={len(values)})")
+            if result["map_bytes"]:
+                print(f"  message du script de la carte : {statistics.median(result['map_bytes']) / 1e6:.2f} Mo par session")
+            shown = f"{result['browser']:.2f} s" if result["browser"] is not None else f"pas en {args.timeout:.0f} s"
+            print(f"  Chromium arrivé avec la foule : première carte dessinée en {shown}")
+            print(f"  mémoire du serveur : {before:.0f} Mo avant, {after:.0f} Mo après la rafale")
+        if not args.skip_crowd and args.crowd_browsers:
             before = rss_mb(proc.pid)
             t0 = time.perf_counter()
             result = asyncio.run(crowd(base, args.sessions, national, args.timeout))

@@ -181,7 +181,22 @@ def cache_status(settings: Settings) -> CacheStatus:
         return CacheStatus(False, f"données modifiées : {', '.join(changed[:3]) or 'liste des fichiers'}")
     if not all((settings.cache_dir / name).exists() for name in cache_files()):
         return CacheStatus(False, "fichier du cache manquant")
+    if current != manifest.get("inputs"):  # same contents, new dates (bundle copied again): remember them
+        _record_input_stats(manifest_path, manifest, current)
     return CacheStatus(True, "à jour")
+
+
+def _record_input_stats(manifest_path: Path, manifest: dict, current: dict[str, dict]) -> None:
+    """Rewrite the manifest's sizes and dates of unchanged inputs, so the next check hashes nothing.
+
+    Best effort: a read-only cache keeps hashing at each check, nothing else changes.
+    """
+    tmp = manifest_path.with_suffix(".json.tmp")
+    try:
+        tmp.write_text(json.dumps({**manifest, "inputs": current}, indent=1), encoding="utf-8")
+        tmp.replace(manifest_path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def cache_files() -> list[str]:
