@@ -27,19 +27,47 @@ REFERENCE_KINDS = ("france", "reg", "dep")
 def in_territory(frame: pl.DataFrame, level: str, dep: str, dep_region: Mapping[str, str]) -> pl.DataFrame:
     """Units of ``level`` shown for the département ``dep`` (``ALL_TERRITORIES`` = all of France).
 
-    Communes and EPCI are kept when their ``dep`` column is ``dep`` (an EPCI's ``dep`` is the
+    IRIS, communes and EPCI are kept when their ``dep`` column is ``dep`` (an EPCI's ``dep`` is the
     département of its seat); the département level keeps ``dep`` itself; the région level keeps
     the région of ``dep`` (``dep_region[dep]``).
     """
     if dep == ALL_TERRITORIES:
         return frame
-    if level in ("commune", "epci"):
+    if level in ("commune", "epci", "iris"):
         return frame.filter(pl.col("dep") == dep)
     if level == "departement":
         return frame.filter(pl.col("code") == dep)
     if level == "region":
         return frame.filter(pl.col("code") == dep_region[dep])
     raise ValueError(f"unknown level {level!r}")
+
+
+# --- Levels of the page ------------------------------------------------------------------------
+
+ANALYSIS_LEVELS = ("commune", "epci", "departement", "region", "iris")
+IRIS = "iris"
+
+
+def iris_notices(level: str, dep: str, has_customs: bool) -> list[str]:
+    """What the IRIS level of the analyst page does not offer, in French (empty for the other levels).
+
+    The uploaded indicators are per commune (ignored among IRIS); the DROM have no IRIS data here.
+    """
+    if level != IRIS:
+        return []
+    notices = []
+    if has_customs:
+        notices.append("Vos indicateurs sont donnés par commune : ils ne sont pas utilisés au niveau des IRIS "
+                       "(choisissez le niveau des communes pour les pondérer).")
+    if dep.startswith("97"):
+        notices.append("Les DROM n'ont pas de données par IRIS dans ce jeu de données : choisissez le niveau des "
+                       "communes pour ce territoire.")
+    return notices
+
+
+def iris_map_needs_area(level: str, dep: str) -> bool:
+    """The IRIS map is drawn one département at a time (never the 48,000 IRIS of France at once)."""
+    return level == IRIS and dep == ALL_TERRITORIES
 
 
 # --- Base-100 reference --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from ifn.mapview import METROPOLE, build_map, feature_collection, score_suffix, 
 from ifn.methodology import variant_summary
 from ifn.normalise import METHODS
 from ifn.presets import dump_preset, read_preset
-from ifn.score import SCORE_LEVELS, ScoreOptions
+from ifn.score import ScoreOptions
 from ifn.text import plain
 from ifn.upload import (
     COMBINE_LABELS,
@@ -42,7 +42,8 @@ require_app()
 
 METHOD_LABELS = {"rank": "Rang centile (défaut)", "decile": "Déciles", "minmax": "Min–max winsorisé",
                  "base100": "Base 100 (territoire de référence)"}
-LEVEL_LABELS = {"commune": "Communes", "epci": "EPCI", "departement": "Départements", "region": "Régions"}
+LEVEL_LABELS = {"commune": "Communes", "epci": "EPCI", "departement": "Départements", "region": "Régions",
+                "iris": "IRIS"}
 REFERENCE_LABELS = {"france": "France entière", "reg": "Région (de chaque unité ou code ci-dessous)",
                     "dep": "Département (de chaque unité ou code ci-dessous)"}
 ALL = analysis.ALL_TERRITORIES
@@ -194,7 +195,7 @@ labels = {i: catalogue.indicator(i).label for i in variant.all_ids} | {c.id: c.l
 with st.form("an_settings"):
     st.subheader("Réglages")
     c1, c2, c3 = st.columns(3)
-    level = c1.selectbox("Niveau", SCORE_LEVELS, format_func=LEVEL_LABELS.get, key="an_level")
+    level = c1.selectbox("Niveau", analysis.ANALYSIS_LEVELS, format_func=LEVEL_LABELS.get, key="an_level")
     territory = c2.selectbox("Territoire affiché", [ALL, *dep_names],
                              format_func=lambda d: "France entière" if d == ALL else f"{d} — {dep_names[d]}",
                              key="an_dep")
@@ -240,6 +241,8 @@ except IFNError as exc:
     st.error(plain(exc))
     st.stop()
 
+for notice in analysis.iris_notices(level, territory, bool(customs)):
+    st.info(notice)
 compared = sens.compare(default, new).sort("ifn", descending=True, nulls_last=True)
 custom_columns = [f"raw_{c.id}" for c in customs if f"raw_{c.id}" in new.columns]
 ranking = compared.join(new.select("code", *custom_columns), on="code", how="left", maintain_order="left")
@@ -295,7 +298,18 @@ with col_map:
     map_classes = classify(new["ifn"], "quantiles" if options.method == "base100" else "equal", 5)
     map_title = f"IFN (vos réglages) — {LEVEL_LABELS[level]}"
     tile_manifest = ui_tiles.manifest()
-    if tile_manifest is not None:
+    if analysis.iris_map_needs_area(level, territory):
+        st.info("Choisissez un département dans « Territoire affiché » pour la carte des IRIS.")
+    elif level == analysis.IRIS:  # no IRIS tiles: the IRIS of one département, from their outlines
+        fc = feature_collection(data.geometries(level), new.select("code", "nom", "ifn"), map_classes,
+                                suffix=score_suffix(options.method))
+        fmap = build_map(fc, map_classes, map_title, height=520, leaflet=data.leaflet_url())
+        st.iframe(fmap.get_root().render(), height=540)  # HTML built from the cache only (names escaped)
+        undrawn = new.height - len(fc["features"])
+        if undrawn:
+            st.caption(f"{undrawn} IRIS sans contour dans le jeu de données (Lyon et Marseille) : ils restent dans "
+                       "le classement et les exports.")
+    elif tile_manifest is not None:
         # Same iframe for every setting: a weight change only sends the new classes (no geometry).
         map_frame = ui_tiles.bounds("departement", territory) if territory != ALL else METROPOLE
         map_spec = tile_view(tile_manifest, level, new.select("code", "ifn"), map_classes, map_title,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from ifn.analysis import IRIS
+from ifn.iris import prepare_iris
 from ifn.memo import remember
 from ifn.score import PreparedLevels, ScoreOptions
 from ifn.sensitivity import prepare_level
@@ -24,6 +26,8 @@ from ui import data
 def _prepared(fingerprint: str, level: str, variant: str, method: str, reference: str | None, impute: bool,
               key: str, _extra: pl.DataFrame | None) -> PreparedLevels:
     options = ScoreOptions(variant=variant, method=method, reference=reference, impute=impute)
+    if level == IRIS:  # among the IRIS, from the IRIS table (the uploaded indicators are per commune)
+        return prepare_iris(data.iris(fingerprint), options)
     return prepare_level(data.communes(fingerprint), level, options, _extra)
 
 
@@ -35,10 +39,11 @@ def prepared(options: ScoreOptions, customs: list[CustomIndicator], level: str) 
     """Indicator scores of ``level`` for ``options`` (weights ignored) and the custom indicators.
 
     Runs with the user's own indicators are kept in the session only (never in the process-wide
-    cache shared by all sessions); the others in ``st.cache_resource``.
+    cache shared by all sessions); the others in ``st.cache_resource``. The IRIS level ignores them
+    (``ifn.analysis.iris_notices`` says so).
     """
     fingerprint = data.fingerprint()
-    if not customs:
+    if not customs or level == IRIS:
         return _prepared(fingerprint, level, options.variant, options.method, options.reference, options.impute,
                          "", None)
     key = (fingerprint, level, options.variant, options.method, options.reference, options.impute,

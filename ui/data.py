@@ -19,7 +19,6 @@ from ifn.config import resolve_settings
 from ifn.errors import IFNError
 from ifn.text import plain
 
-
 # A fresh cache is re-checked (checksums of the bundle's ~500 inputs) at most once a minute per process,
 # not at every run of every session: the check cost 0.34 s of a 0.74 s map page run.
 FRESH_CHECK_SECONDS = 60.0
