@@ -40,6 +40,7 @@ import polars as pl
 
 PUBLISHED = "publie"
 FROM_INCOME = "revenu"
+FROM_IRIS_INCOME = "revenu_iris"  # on the card: an IRIS estimated from its own income (ifn.iris)
 
 MEDIAN_KNOTS = (18_000.0, 21_000.0, 24_000.0, 28_000.0)  # €, knots of the spline in ln(MED21)
 SIZE_FLOOR = 750.0  # tax households: below the smallest published commune (778), the size effect is held constant

@@ -222,12 +222,15 @@ def iris_details(row: dict) -> dict:
     """The IRIS's row of the IRIS table as the card's ``details`` (``ifn.territory.indicator_rows``).
 
     ``valeurs_de_la_commune`` lists the indicators whose value is the commune's (« valeur de la commune »);
-    a poverty rate taken from the commune counts among them, and keeps the commune's estimate method.
+    a poverty rate taken from the commune counts among them, and keeps the commune's estimate method; a rate
+    estimated from the IRIS's own income is told as such (``estimate.FROM_IRIS_INCOME``).
     """
     details = dict(row)
     shared = list(COMMUNE_VALUES)
     if row.get("pauvrete_methode") == FROM_COMMUNE:
         shared.append("pauvrete")
         details["pauvrete_methode"] = estimate.FROM_INCOME if row.get("estime_pauvrete") else estimate.PUBLISHED
+    elif row.get("pauvrete_methode") == estimate.FROM_INCOME:  # the IRIS's own income, the model among IRIS
+        details["pauvrete_methode"] = estimate.FROM_IRIS_INCOME
     details["valeurs_de_la_commune"] = tuple(shared)
     return details

@@ -30,6 +30,9 @@ NO_SOURCE_REASON = "Pas de valeur : {why}."
 ESTIMATE_METHODS = {
     "revenu": "Valeur estimée à partir du revenu médian (Filosofi 2021) et de la taille de la commune "
               "(le taux n'est pas publié : secret statistique)",
+    "revenu_iris": "Valeur estimée à partir du revenu médian de l'IRIS (Filosofi 2021), de son nombre de ménages "
+                   "et de sa région, par un modèle ajusté parmi les IRIS publiés (le taux n'est pas publié : "
+                   "secret statistique)",
 }
 
 

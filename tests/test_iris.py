@@ -176,3 +176,17 @@ def test_card_of_an_iris_labels_the_commune_values(iris_table, communes):
     assert reasons["age65"] is None and reasons["pauvrete"] is None
     assert [r["territoire"] for r in c.comparison] == [
         "Longeray-Gare (IRIS)", "Ambérieu-en-Bugey (Commune)", "Ain (Département)", "France"]
+
+
+def test_an_iris_estimated_from_its_own_income_says_so(iris_table):
+    from ifn.iris import iris_details
+    from ifn.territory import estimate_text
+
+    # Chevry Feuillarde (Gif-sur-Yvette): rate secret, median income published: the model among IRIS
+    row = _row(iris_table, "912720109")
+    assert row["pauvrete_methode"] == "revenu" and row["estime_pauvrete"]
+    text = estimate_text("pauvrete", iris_details(row), "%")
+    assert text.startswith("Valeur estimée à partir du revenu médian de l'IRIS (Filosofi 2021), de son nombre "
+                           "de ménages et de sa région")
+    assert "taille de la commune" not in text
+    assert text.endswith("erreur moyenne ± 3,0 pt (validation croisée).")  # pauvrete_erreur 3.0226
