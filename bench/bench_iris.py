@@ -93,15 +93,17 @@ def browser(repeat: int) -> None:
         s.close()
         print(f"Carte des IRIS de Paris, premier affichage (scores de tous les niveaux calculés) : {seconds:.2f} s, "
               f"{received / 1e6:.2f} Mo reçus")
-        times, sizes = [], []
+        times, sizes, after_start = [], [], []
         for _ in range(repeat):
             s = Session(chromium, base)
             seconds, received = s.open(path, text)
             times.append(seconds)
+            after_start.append(seconds - s.started_after)
             sizes.append(received)
             s.close()
         print(f"Carte des IRIS de Paris (lien partagé), serveur chaud : {fmt(times)} ; "
               f"{statistics.median(sizes) / 1e6:.2f} Mo reçus")
+        print(f"  dont après le démarrage du frontend Streamlit : {fmt(after_start)}")
         # Reference on the same machine at the same moment: a commune view of bench_map.py
         path, text = "/carte?carte=commune&niveau=commune&code=42218", "Saint-Étienne (Commune 42218)"
         times = []

@@ -102,7 +102,9 @@ class Session:
         self.received = 0
         runs = self.finished
         t0 = time.perf_counter()
-        self.page.goto(self.base + path)
+        self.page.goto(self.base + path, wait_until="commit")
+        self.page.locator('[data-testid="stApp"]').wait_for(state="attached", timeout=120_000)
+        self.started_after = time.perf_counter() - t0  # the Streamlit frontend has started
         self.settled(text, runs)
         return time.perf_counter() - t0, self.received
 

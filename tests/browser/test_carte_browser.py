@@ -157,7 +157,7 @@ def test_print_hides_sidebar_and_widgets(server, page):
     page.wait_for_timeout(300)
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     assert not page.get_by_label("Rechercher un territoire").is_visible()
-    assert page.locator(".ifn-source").first.is_visible()
+    page.locator(".ifn-source").first.wait_for(state="visible", timeout=10_000)  # the card's body follows its heading
 
 
 def test_method_page_linked_from_the_card(server, page):
