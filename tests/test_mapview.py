@@ -157,3 +157,24 @@ def test_base100_tooltip_suffix(gdf, table):
     assert (score_suffix("base100"), score_suffix("rank")) == (" (base 100)", "/10")
     fc = feature_collection(gdf, table, classes, suffix=score_suffix("base100"))
     assert [f["properties"]["texte"] for f in fc["features"]] == ["IFN 9,5 (base 100)", "Données insuffisantes"]
+
+
+def test_choropleth_is_styled_in_the_browser_and_serialised_once(gdf, table):
+    from ifn import mapview
+
+    classes = classify([1, 10], "equal")
+    fc = feature_collection(gdf, table, classes)
+    page = build_map(fc, classes, "IFN — Communes", selected="01002").get_root().render()
+    # the styler reads each feature's colour and outlines the selected code; no per-code switch of folium
+    assert 'feature.properties.code === "01002"' in page
+    assert "feature.properties.couleur" in page
+    assert "switch(" not in page and "case \"01001\"" not in page
+    # the GeoJSON text is the memoised one, safe inside <script> (« </script> » of a name cannot close it)
+    text = mapview.embedded_json(fc)
+    assert text in page and mapview.embedded_json(fc) is text
+    raw = mapview.embedded_json({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"nom": "</script><img src=x>"}, "geometry": None}]})
+    assert "</" not in raw and "<img" not in raw and "\\u003c/script\\u003e" in raw
+    # another collection with equal content is serialised anew (identity, not equality)
+    other = dict(fc)
+    assert mapview.embedded_json(other) == text and mapview.embedded_json(other) is not text
