@@ -29,6 +29,7 @@
     if (typeof resource === "string" && resource.indexOf(SCHEME) === 0) {
       var parts = resource.slice(SCHEME.length).split("|");
       var zxy = parts[1].split("/").map(Number);
+      zxy[0] += Number(parts[2] || 0);  // 512-pixel tiles drawn from the archive's zoom below
       return archive(parts[0]).getZxy(zxy[0], zxy[1], zxy[2]).then(function (tile) {
         return tile ? new Response(tile.data) : new Response(null, {status: 404});
       });
@@ -78,9 +79,11 @@
     var self = this, styles = {};
     styles[level] = interactive ? function (props, zoom) { return self.style(props, zoom); }
                                 : {fill: false, stroke: true, color: "#222222", weight: 1.0};
-    return L.vectorGrid.protobuf(SCHEME + url + "|{z}/{x}/{y}", {
-      rendererFactory: L.canvas.tile, interactive: interactive, pane: pane,
-      vectorTileLayerStyles: styles, minNativeZoom: minZoom, maxNativeZoom: maxZoom,
+    // Every archive tile is drawn 512 pixels wide at the next zoom: a national view decodes and draws a
+    // quarter as many tiles, at a resolution (4096 units per 512 px) still finer than the screen.
+    return L.vectorGrid.protobuf(SCHEME + url + "|{z}/{x}/{y}|-1", {
+      rendererFactory: L.canvas.tile, interactive: interactive, pane: pane, tileSize: 512,
+      vectorTileLayerStyles: styles, minNativeZoom: minZoom + 1, maxNativeZoom: maxZoom + 1,
       getFeatureId: interactive ? function (f) { return f.properties.i; } : undefined,
       keepBuffer: 1, updateWhenZooming: false
     });
