@@ -154,9 +154,9 @@ def test_print_hides_sidebar_and_widgets(server, page):
     page.goto(f"{server}/carte?carte=commune&niveau=commune&code=42218")
     _heading(page, "Saint-Étienne (Commune 42218)")
     page.emulate_media(media="print")
-    page.wait_for_timeout(300)
-    assert not page.locator('[data-testid="stSidebar"]').is_visible()
-    assert not page.get_by_label("Rechercher un territoire").is_visible()
+    # the print style sheet applies (polled: the page may still be finishing its run after the heading)
+    page.locator('[data-testid="stSidebar"]').wait_for(state="hidden", timeout=10_000)
+    page.get_by_label("Rechercher un territoire").wait_for(state="hidden", timeout=10_000)
     page.locator(".ifn-source").first.wait_for(state="visible", timeout=10_000)  # the card's body follows its heading
 
 
