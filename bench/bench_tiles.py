@@ -420,6 +420,17 @@ async def protocol_crowd(base: str, sessions: int, pages: list[tuple[str, str, l
     return out
 
 
+def print_errors_and_times(result: dict, rows: tuple[tuple[str, str], ...]) -> None:
+    """The crowd's errors (five at most), then median and p95 of each ``(key, label)`` of ``result``."""
+    errors = result["errors"]
+    print(f"  erreurs : {len(errors)}" + "".join(f"\n    {e}" for e in errors[:5]))
+    for key, label in rows:
+        values = result[key]
+        if values:
+            print(f"  {label:<46} médiane {statistics.median(values):.2f} s, p95 {p95(values):.2f} s "
+                  f"(n={len(values)})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--geojson", action="store_true", help="cartes GeoJSON par zone (chemin sans tuiles)")
@@ -459,58 +470,45 @@ def main(argv: list[str] | None = None) -> int:
                 print("\nSeul (nouvelle session, serveur chaud) :")
                 alone(browser, base, args.geojson, args.repeat)
             national = args.crowd_path or ("/carte?carte=epci" if args.geojson else "/carte?carte=commune")
-            crowd_pages = [("map", national, record_requests(browser, base, national, args.geojson)),
-                           ("analyse", "/analyse", record_requests(browser, base, "/analyse", args.geojson))]
+            crowd_pages = [] if args.skip_crowd or args.crowd_browsers else [  # what each visitor fetches
+                ("map", national, record_requests(browser, base, national, args.geojson)),
+                ("analyse", "/analyse", record_requests(browser, base, "/analyse", args.geojson))]
             browser.close()
         if not args.geojson:
             print("\nService statique des tuiles :")
             static_cost(base)
-        if not args.skip_crowd and not args.crowd_browsers:
+        if not args.skip_crowd:
             before = rss_mb(proc.pid)
             t0 = time.perf_counter()
-            result = asyncio.run(protocol_crowd(base, args.sessions, crowd_pages, args.timeout, national))
+            result = asyncio.run(crowd(base, args.sessions, national, args.timeout) if args.crowd_browsers else
+                                 protocol_crowd(base, args.sessions, crowd_pages, args.timeout, national))
             wall = time.perf_counter() - t0
             after = rss_mb(proc.pid)
-            errors = result["errors"]
-            print(f"\nFoule : {args.sessions} sessions simultanées du protocole Streamlit ({national} puis /analyse : "
-                  "fichiers de la page, exécution du script, tuiles de la vue), et un Chromium arrivé en même temps ; "
-                  f"{wall:.1f} s au total")
-            for name, _, files in crowd_pages:
-                tiles_n = sum(1 for f in files if f[0].startswith("/app/static/tuiles/"))
-                print(f"  {name} : {len(files) - tiles_n} fichiers de page et {tiles_n} lectures de tuiles par visiteur")
-            print(f"  erreurs : {len(errors)}" + "".join(f"\n    {e}" for e in errors[:5]))
-            for key, label in (("map_run", "carte : page et script servis"),
-                               ("map_ready", "carte : tuiles de la vue servies"),
-                               ("analyse_run", "analyse : page et script servis"),
-                               ("analyse_ready", "analyse : tuiles servies")):
-                values = result[key]
-                if values:
-                    print(f"  {label:<40} médiane {statistics.median(values):.2f} s, p95 {p95(values):.2f} s "
-                          f"(n={len(values)})")
-            if result["map_bytes"]:
-                print(f"  message du script de la carte : {statistics.median(result['map_bytes']) / 1e6:.2f} Mo par session")
-            shown = f"{result['browser']:.2f} s" if result["browser"] is not None else f"pas en {args.timeout:.0f} s"
-            print(f"  Chromium arrivé avec la foule : première carte dessinée en {shown}")
-            print(f"  mémoire du serveur : {before:.0f} Mo avant, {after:.0f} Mo après la rafale")
-        if not args.skip_crowd and args.crowd_browsers:
-            before = rss_mb(proc.pid)
-            t0 = time.perf_counter()
-            result = asyncio.run(crowd(base, args.sessions, national, args.timeout))
-            wall = time.perf_counter() - t0
-            after = rss_mb(proc.pid)
-            errors = result["errors"]
-            print(f"\nFoule : {args.sessions} sessions simultanées ({national} puis /analyse), {wall:.1f} s au total, "
-                  f"délai {args.timeout:.0f} s par page")
-            print(f"  erreurs : {len(errors)}" + "".join(f"\n    {e}" for e in errors[:5]))
-            for key, label in (("map_shown", "carte reçue (vue du serveur, scripts chargés)"),
-                               ("map_drawn", "carte dessinée (toutes les tuiles)"),
-                               ("analyse_shown", "analyse : carte reçue"),
-                               ("analyse_drawn", "analyse : carte dessinée")):
-                values = result[key]
-                if values:
-                    print(f"  {label:<46} médiane {statistics.median(values):.2f} s, p95 {p95(values):.2f} s "
-                          f"(n={len(values)})")
-            print(f"  pages dont les tuiles n'ont pas fini dans le délai : {result['not_drawn']}")
+            if args.crowd_browsers:
+                print(f"\nFoule : {args.sessions} sessions simultanées ({national} puis /analyse), {wall:.1f} s au "
+                      f"total, délai {args.timeout:.0f} s par page")
+                print_errors_and_times(result, (("map_shown", "carte reçue (vue du serveur, scripts chargés)"),
+                                                ("map_drawn", "carte dessinée (toutes les tuiles)"),
+                                                ("analyse_shown", "analyse : carte reçue"),
+                                                ("analyse_drawn", "analyse : carte dessinée")))
+                print(f"  pages dont les tuiles n'ont pas fini dans le délai : {result['not_drawn']}")
+            else:
+                print(f"\nFoule : {args.sessions} sessions simultanées du protocole Streamlit ({national} puis "
+                      "/analyse : fichiers de la page, exécution du script, tuiles de la vue), et un Chromium arrivé "
+                      f"en même temps ; {wall:.1f} s au total")
+                for name, _, files in crowd_pages:
+                    tiles_n = sum(1 for f in files if f[0].startswith("/app/static/tuiles/"))
+                    print(f"  {name} : {len(files) - tiles_n} fichiers de page et {tiles_n} lectures de tuiles par "
+                          "visiteur")
+                print_errors_and_times(result, (("map_run", "carte : page et script servis"),
+                                                ("map_ready", "carte : tuiles de la vue servies"),
+                                                ("analyse_run", "analyse : page et script servis"),
+                                                ("analyse_ready", "analyse : tuiles servies")))
+                if result["map_bytes"]:
+                    print(f"  message du script de la carte : {statistics.median(result['map_bytes']) / 1e6:.2f} Mo "
+                          "par session")
+                shown = f"{result['browser']:.2f} s" if result["browser"] is not None else f"pas en {args.timeout:.0f} s"
+                print(f"  Chromium arrivé avec la foule : première carte dessinée en {shown}")
             print(f"  mémoire du serveur : {before:.0f} Mo avant, {after:.0f} Mo après la rafale")
     finally:
         stop_server(proc)

@@ -38,6 +38,7 @@ from ifn.cache import LEVELS, SCHEMA_VERSION
 from ifn.catalogue import Catalogue, load_catalogue
 from ifn.config import SETTING_HINT, Settings, require_data_dir
 from ifn.errors import DataError
+from ifn.readers import sha256_file
 from ifn.sources import cog_2026, geo_2024
 
 log = logging.getLogger(__name__)
@@ -88,14 +89,6 @@ def input_files(root: Path, catalogue: Catalogue | None = None) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- checksums
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def input_checksums(root: Path, previous: dict | None = None) -> dict[str, dict]:
     """SHA-256, size and mtime of every input, reusing ``previous`` when size and mtime match."""
     previous = previous or {}

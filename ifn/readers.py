@@ -11,6 +11,7 @@ CSV files. Readers that moved to ``ifn.sources`` stay importable from here.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,15 @@ log = logging.getLogger(__name__)
 
 CODE_RE = r"^(?:\d{5}|2[AB]\d{3})$"
 EPCI_RE = r"^(?:\d{9}|ZZZZZZZZZ)$"
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 (hex) of a file, read by blocks of 1 MiB."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

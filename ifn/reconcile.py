@@ -167,6 +167,15 @@ def attach_codes(df: pl.DataFrame, resolver: CodeResolver, source: str,
     return joined.filter(pl.col("code").is_not_null()), entry
 
 
+def final_code(successor: dict[str, str], code: str) -> str:
+    """The code ``code`` leads to through a chain of ``successor`` (absorptions, code changes); cycle-safe."""
+    seen = set()
+    while code in successor and code not in seen:
+        seen.add(code)
+        code = successor[code]
+    return code
+
+
 def weighted_mean(value: str, weight: str = "poids") -> pl.Expr:
     """Weighted mean over non-null values; plain mean when no weight is known."""
     ok = pl.col(value).is_not_null()

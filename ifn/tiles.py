@@ -33,6 +33,7 @@ import shapely
 
 from ifn import levels
 from ifn.errors import ConfigError
+from ifn.readers import sha256_file
 
 TILES_DIR = "tuiles"
 MANIFEST = "tuiles.json"
@@ -129,14 +130,6 @@ def run_tippecanoe(jobs: dict[str, list[str]], progress: Progress, start: float,
         raise ConfigError("La construction des tuiles de la carte par tippecanoe a échoué (" + " ; ".join(failed) + ").")
 
 
-def _file_sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def load_manifest(folder: Path) -> dict | None:
     """The tile manifest of ``folder`` (``<cache>/tuiles``), or None when absent or unreadable."""
     try:
@@ -186,7 +179,7 @@ def write_tiles(geoms: dict, communes: pl.DataFrame, target: Path, previous: Pat
         for level in TILE_LEVELS:
             archive = Path(tmp) / f"{level}.pmtiles"
             codes = order[level]
-            name = f"{level}-{_file_sha(archive)[:12]}.pmtiles"
+            name = f"{level}-{sha256_file(archive)[:12]}.pmtiles"
             shutil.move(str(archive), target / name)
             entries[level] = {"file": name, "codes": codes, "min_zoom": MIN_ZOOM[level], "max_zoom": MAX_ZOOM[level],
                               "bytes": (target / name).stat().st_size}

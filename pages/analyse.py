@@ -300,16 +300,7 @@ with col_map:
     tile_manifest = ui_tiles.manifest()
     if analysis.iris_map_needs_area(level, territory):
         st.info("Choisissez un département dans « Territoire affiché » pour la carte des IRIS.")
-    elif level == analysis.IRIS:  # no IRIS tiles: the IRIS of one département, from their outlines
-        fc = feature_collection(data.geometries(level), new.select("code", "nom", "ifn"), map_classes,
-                                suffix=score_suffix(options.method))
-        fmap = build_map(fc, map_classes, map_title, height=520, leaflet=data.leaflet_url())
-        st.iframe(fmap.get_root().render(), height=540)  # HTML built from the cache only (names escaped)
-        undrawn = new.height - len(fc["features"])
-        if undrawn:
-            st.caption(f"{undrawn} IRIS sans contour dans le jeu de données (Lyon et Marseille) : ils restent dans "
-                       "le classement et les exports.")
-    elif tile_manifest is not None:
+    elif tile_manifest is not None and level != analysis.IRIS:
         # Same iframe for every setting: a weight change only sends the new classes (no geometry).
         map_frame = ui_tiles.bounds("departement", territory) if territory != ALL else METROPOLE
         map_spec = tile_view(tile_manifest, level, new.select("code", "ifn"), map_classes, map_title,
@@ -319,12 +310,17 @@ with col_map:
                   use_container_width=True, feature_group_to_add=tile_layer(map_spec), returned_objects=[])
     elif level == "commune" and territory == ALL:
         st.info("Choisissez un département dans « Territoire affiché » pour la carte des communes.")
-    else:
-        st.caption(ui_tiles.FALLBACK_NOTICE)
+    else:  # per-area GeoJSON: one département's IRIS (there are no IRIS tiles), or the fallback without tiles
+        if level != analysis.IRIS:
+            st.caption(ui_tiles.FALLBACK_NOTICE)
         fc = feature_collection(data.geometries(level), new.select("code", "nom", "ifn"), map_classes,
                                 suffix=score_suffix(options.method))
         fmap = build_map(fc, map_classes, map_title, height=520, leaflet=data.leaflet_url())
         st.iframe(fmap.get_root().render(), height=540)  # HTML built from the cache only (names escaped)
+        undrawn = new.height - len(fc["features"])
+        if level == analysis.IRIS and undrawn:
+            st.caption(f"{undrawn} IRIS sans contour dans le jeu de données (Lyon et Marseille) : ils restent dans "
+                       "le classement et les exports.")
 
 tab_hist, tab_sens = st.tabs(["Histogramme des scores", "Sensibilité"])
 with tab_hist:

@@ -33,6 +33,7 @@ import polars as pl
 
 from ifn.errors import DataError
 from ifn.readers import CsvSpec, read_csv_spec
+from ifn.reconcile import final_code
 
 SOURCE_ID = "arcep_mobile_2019"
 MOBILE_2019 = CsvSpec(
@@ -148,15 +149,9 @@ def source_surfaces(root: Path, geometries=None, movements: pl.DataFrame | None 
         ).select("code_av", "code_ap").unique("code_av", keep="first").iter_rows()
     )
 
-    def code_2019(code: str) -> str:
-        seen = set()
-        while code in merged_2019 and code not in seen:
-            seen.add(code)
-            code = merged_2019[code]
-        return code
-
     return (
-        areas.with_columns(pl.col("code_2018").map_elements(code_2019, return_dtype=pl.String).alias("code"))
+        areas.with_columns(pl.col("code_2018").map_elements(lambda c: final_code(merged_2019, c),
+                                                            return_dtype=pl.String).alias("code"))
         .group_by("code").agg(pl.col("surface_km2").sum()).sort("code")
     )
 

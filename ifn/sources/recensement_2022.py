@@ -27,6 +27,7 @@ import polars as pl
 
 from ifn.errors import DataError
 from ifn.readers import CODE_RE
+from ifn.reconcile import final_code
 
 SOURCE_ID = "recensement_2022"
 MILLESIME = "RP 2022"
@@ -350,15 +351,8 @@ def communes_missing_from_iris(iris_communes, movements: pl.DataFrame) -> pl.Dat
     successor = dict(zip(events["code_av"], events["code_ap"]))
     names = dict(zip(events["code_ap"], events["nom_ap"]))
 
-    def final(code: str) -> str:
-        seen = set()
-        while code in successor and code not in seen:
-            seen.add(code)
-            code = successor[code]
-        return code
-
     rows = [
-        {"code_absent": av, "nom_absent": nom, "code_2026": final(av), "date": date, "evenement": mod}
+        {"code_absent": av, "nom_absent": nom, "code_2026": final_code(successor, av), "date": date, "evenement": mod}
         for av, nom, date, mod in events.select("code_av", "nom_av", "date", "mod").iter_rows()
         if av not in present
     ]
