@@ -12,7 +12,7 @@ Values of an IRIS:
   ``ifn.estimate`` fitted *among the published IRIS* (leave-one-département-out, its cross-validated
   error computed at IRIS level), flagged ``estime_pauvrete``;
 - broadband, 4G and distances (``COMMUNE_VALUES``) exist per commune only: the value of the IRIS's 2026
-  commune, labelled « valeur de la commune » (``COMMUNE_LABEL``); distances are *not* recomputed from
+  commune, labelled « valeur de la commune » on the card (``ifn.territory.COMMUNE_VALUE_REASON``); distances are *not* recomputed from
   each IRIS's centre.
 
 Scores: the IFN of the IRIS is normalised among the IRIS (like every level among its own units); a
@@ -37,7 +37,6 @@ LEVEL = "iris"
 IRIS_VALUES = ("age65", "diplome", "menseul", "fammono", "chomage", "etrangers")
 COMMUNE_VALUES = ("fibre", "thd30", "couv4g", "couv4g_min", "dist_bibliotheque", "dist_france_services",
                   "dist_mediation")
-COMMUNE_LABEL = "valeur de la commune"
 FROM_COMMUNE = "commune"  # pauvrete_methode of an IRIS that is a whole commune
 IDENTITY = ("code", "nom", "typ_iris", "commune", "commune_nom", "arrondissement", "epci", "epci_nom", "dep",
             "dep_nom", "reg", "reg_nom", "population", "menages")
@@ -196,11 +195,6 @@ def score_iris(iris: pl.DataFrame | pl.LazyFrame, options: ScoreOptions = ScoreO
     """
     prepared = prepare_iris(iris, options)
     return combine(prepared.tables[LEVEL], LEVEL, prepared.selection, options)
-
-
-def commune_valued(ids: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """The indicators of ``ids`` whose IRIS value is the commune's (to label « valeur de la commune »)."""
-    return tuple(i for i in ids if i in COMMUNE_VALUES)
 
 
 def area_iris(table: pl.DataFrame, area_level: str, area_code: str) -> pl.DataFrame:
