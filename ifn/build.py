@@ -478,8 +478,9 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
     report["iris"] = iris_entry
 
     progress(0.95, "Écriture du cache")
-    settings.cache_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".cache-tmp-", dir=settings.cache_dir.parent))
+    target = cache_target(settings.cache_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".cache-tmp-", dir=target.parent))
     try:
         table.write_parquet(tmp / "communes.parquet")
         aliases.write_parquet(tmp / "aliases.parquet")
@@ -504,7 +505,7 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
             "build_seconds": round(time.perf_counter() - started, 2),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        _swap(tmp, settings.cache_dir)
+        _swap(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -512,8 +513,13 @@ def build_cache(settings: Settings, progress: Progress | None = None) -> dict:
     return report
 
 
+def cache_target(cache_dir: Path) -> Path:
+    """The directory a build replaces: a symlinked cache is rebuilt where it points, and the link is kept."""
+    return cache_dir.resolve()
+
+
 def _swap(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new`` with renames only."""
+    """Replace the directory ``target`` by ``new`` with renames only (``target``: see ``cache_target``)."""
     old = None
     if target.exists():
         old = target.with_name(f".cache-old-{os.getpid()}-{time.time_ns()}")

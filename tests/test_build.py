@@ -250,3 +250,18 @@ def test_dissolved_levels_have_no_slivers_between_departement_files():
     filled = geometry.fill_gaps(np.array([union, ring, enclave], dtype=object))
     assert len(filled[0].interiors) == 0 and filled[0].area == pytest.approx(2.0)
     assert len(filled[1].interiors) == 1  # the real enclave stays a hole
+
+
+def test_a_symlinked_cache_is_replaced_where_it_points_and_the_link_kept(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "ancien.parquet").write_text("ancien", encoding="utf-8")
+    link = tmp_path / "cache"
+    link.symlink_to(real)
+    new = tmp_path / ".cache-tmp-1"
+    new.mkdir()
+    (new / "manifest.json").write_text("{}", encoding="utf-8")
+    build._swap(new, build.cache_target(link))
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert sorted(p.name for p in link.iterdir()) == ["manifest.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "real"]  # nothing left beside it
