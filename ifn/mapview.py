@@ -301,9 +301,10 @@ def drom_of(code: str | None) -> str | None:
 # /app/static/tuiles/) by static/ifn-carte/ifn-tiles.js: the map script never changes within a session,
 # each view only sends its classes (one character per unit) through st_folium's feature group.
 STATIC_APP = "/app/static/"
-TILE_SCRIPTS = (("pmtiles", "pmtiles-4.5.0/pmtiles.js"),
-                ("vectorgrid", "leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js"),
-                ("ifn_tiles", "ifn-carte/ifn-tiles.js"))
+# The page loads Leaflet and the controller only; the controller's workers load pmtiles.js and the vector
+# tile decoder themselves (static/ifn-carte/ifn-tiles-worker.js), while the page goes on.
+TILE_SCRIPTS = (("ifn_tiles", "ifn-carte/ifn-tiles.js"),)
+TILE_WORKER = "ifn-carte/ifn-tiles-worker.js"
 ABSENT_COLOUR = "#eeeeee"  # units of the level outside the table shown (e.g. another département)
 
 
@@ -318,13 +319,14 @@ class TileController(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        IfnTiles.attach({{ this._parent.get_name() }});
+        IfnTiles.attach({{ this._parent.get_name() }}, {{ this.worker|tojson }});
         {% endmacro %}
     """)
 
-    def __init__(self):
+    def __init__(self, worker: str):
         super().__init__()
         self._name = "IfnTiles"
+        self.worker = worker
 
 
 class TileView(MacroElement):
@@ -347,11 +349,13 @@ def tile_map(static: str = STATIC_APP, height: int = 560) -> folium.Map:
 
     Its script is the same for every view, so that st_folium keeps the same iframe (see ``tile_layer``).
     """
-    fmap = folium.Map(location=[46.6, 2.4], zoom_start=5, control_scale=True, height=height, prefer_canvas=True)
+    # no fade-in of the tiles: a tile is shown when its worker has drawn it (a 0.2 s fade delayed the first map)
+    fmap = folium.Map(location=[46.6, 2.4], zoom_start=5, control_scale=True, height=height, prefer_canvas=True,
+                      fade_animation=False)
     leaflet = static + f"leaflet-{LEAFLET_VERSION}/"
     fmap.default_js = [("leaflet", leaflet + "leaflet.js"), *((n, static + path) for n, path in TILE_SCRIPTS)]
     fmap.default_css = [("leaflet_css", leaflet + "leaflet.css")]
-    fmap.add_child(TileController())
+    fmap.add_child(TileController(static + TILE_WORKER))
     return fmap
 
 

@@ -1,4 +1,4 @@
-/* IFN choropleth drawn from vector tiles (PMTiles archives, Leaflet.VectorGrid on canvas).
+/* IFN choropleth drawn from vector tiles (PMTiles archives), decoded and drawn in workers.
  *
  * One controller per map (window.ifnTiles, created once by the map script, never re-created); each view
  * of the page calls show(view) through streamlit-folium's feature group, with only what changes:
@@ -6,36 +6,18 @@
  *    selected, frame, outline: {url, level, minZoom, maxZoom} | null, legend (escaped HTML from Python)}
  * - classes / scores: one character per feature, indexed by the feature's property `i`
  *   (see ifn/tiles.py recolour_strings); colours: one colour per class;
- * - the same level again only repaints the tiles already drawn (no fetch, no decoding);
- * - a click stores {properties: {code}} as streamlit-folium's last_active_drawing;
+ * - the tiles are Leaflet grid tiles whose canvas is handed to a worker (ifn-tiles-worker.js: fetch,
+ *   decoding and drawing off the main thread); the same level again only sends the new style, and the
+ *   workers repaint the tiles they hold (no fetch, no decoding);
+ * - hover and click ask the worker holding the tile under the pointer which feature is there; a click
+ *   stores {properties: {code}} as streamlit-folium's last_active_drawing;
  * - names come from the tiles and are shown with textContent (never as HTML).
- * Vendored libraries: leaflet 1.9.3, leaflet.vectorgrid 1.3.0, pmtiles 4.5.0 (static/, with licences).
+ * Vendored libraries: leaflet 1.9.3, pmtiles 4.5.0, @mapbox/vector-tile 2.0.4 (static/, with licences).
  */
 (function () {
   "use strict";
-  // Leaflet.VectorGrid 1.3.0 calls L.DomEvent.fakeStop, removed from Leaflet 1.9.
-  if (!L.DomEvent.fakeStop) {
-    L.DomEvent.fakeStop = function (e) { e._stopped = true; return this; };
-  }
-  var SCHEME = "ifn-tuile:";
-  var archives = {};
-  function archive(url) {
-    if (!archives[url]) { archives[url] = new pmtiles.PMTiles(url); }
-    return archives[url];
-  }
-  // VectorGrid.Protobuf fetches its tiles with fetch(): tiles of our scheme are read from the PMTiles archive.
-  var nativeFetch = window.fetch.bind(window);
-  window.fetch = function (resource, init) {
-    if (typeof resource === "string" && resource.indexOf(SCHEME) === 0) {
-      var parts = resource.slice(SCHEME.length).split("|");
-      var zxy = parts[1].split("/").map(Number);
-      zxy[0] += Number(parts[2] || 0);  // 512-pixel tiles drawn from the archive's zoom below
-      return archive(parts[0]).getZxy(zxy[0], zxy[1], zxy[2]).then(function (tile) {
-        return tile ? new Response(tile.data) : new Response(null, {status: 404});
-      });
-    }
-    return nativeFetch(resource, init);
-  };
+  var TILE = 512;  // archive tiles are drawn 512 px wide at the next zoom: a national view decodes a quarter
+                   // as many tiles, at a resolution (4096 units per 512 px) still finer than the screen
 
   function scoreText(ch, suffix, missingLabel) {
     if (!ch || ch === " ") { return missingLabel; }
@@ -43,92 +25,179 @@
     return "IFN " + (tenths / 10).toFixed(1).replace(".", ",") + suffix;
   }
 
-  function Controller(map) {
+  // The workers, and the replies they owe: tiles to finish, styles to acknowledge, hit tests, code lists.
+  function Pool(url, size) {
+    var self = this;
+    this.workers = [];
+    this.waiting = {};
+    this.seq = 0;
+    for (var k = 0; k < size; k++) {
+      var w = new Worker(url);
+      w.onmessage = function (e) { self.receive(e.data); };
+      this.workers.push(w);
+    }
+  }
+  Pool.prototype.ask = function (worker, message, transfer) {
+    var self = this;
+    return new Promise(function (resolve) {
+      message.seq = ++self.seq;
+      self.waiting[message.seq] = resolve;
+      worker.postMessage(message, transfer || []);
+    });
+  };
+  Pool.prototype.receive = function (m) {
+    var key = m.type === "drawn" ? "tile" + m.id : m.seq;
+    var resolve = this.waiting[key];
+    if (resolve) { delete this.waiting[key]; resolve(m); }
+  };
+  Pool.prototype.all = function (message) {
+    var self = this;
+    return Promise.all(this.workers.map(function (w) { return self.ask(w, L.extend({}, message)); }));
+  };
+
+  // A Leaflet grid layer whose tiles are canvases drawn by the pool; `key` names its style in the workers.
+  var WorkerTiles = L.GridLayer.extend({
+    initialize: function (pool, key, url, options) {
+      L.GridLayer.prototype.initialize.call(this, options);
+      this.pool = pool;
+      this.key = key;
+      this.url = url;
+      this.on("tileunload", function (e) {
+        var id = e.tile && e.tile.ifnId;
+        if (id) { e.tile.ifnWorker.postMessage({type: "drop", id: id}); }
+      });
+    },
+    createTile: function (coords, done) {
+      var pool = this.pool, canvas = L.DomUtil.create("canvas", "leaflet-tile");
+      var ratio = Math.min(window.devicePixelRatio || 1, 2), id = ++pool.seq;
+      var worker = pool.workers[id % pool.workers.length];
+      canvas.width = canvas.height = TILE * ratio;
+      canvas.style.width = canvas.style.height = TILE + "px";
+      canvas.ifnId = id;
+      canvas.ifnWorker = worker;
+      var offscreen = canvas.transferControlToOffscreen();
+      pool.waiting["tile" + id] = function (m) { done(m.error ? new Error(m.error) : null, canvas); };
+      worker.postMessage({type: "draw", id: id, layer: this.key, url: this.url, z: coords.z - 1, x: coords.x,
+                          y: coords.y, canvas: offscreen, size: TILE, ratio: ratio, zoom: coords.z}, [offscreen]);
+      return canvas;
+    },
+    // The tile under `latlng` and the point in it (css px), or null.
+    tileAt: function (latlng) {
+      var z = this._tileZoom;
+      if (z === undefined || !this._map) { return null; }
+      var p = this._map.project(latlng, z), x = Math.floor(p.x / TILE), y = Math.floor(p.y / TILE);
+      var tile = this._tiles[x + ":" + y + ":" + z];
+      if (!tile || !tile.current || !tile.el.ifnId) { return null; }
+      return {el: tile.el, x: p.x - x * TILE, y: p.y - y * TILE};
+    }
+  });
+
+  function Controller(map, workerUrl) {
     this.map = map;
     this.view = null;
     this.layer = null;
     this.outline = null;
     this.legend = null;
     this.frameKey = null;
+    this.layers = 0;
+    this.pool = new Pool(workerUrl, Math.max(1, Math.min(2, (navigator.hardwareConcurrency || 2) - 1)));
     this.tooltip = L.tooltip({sticky: true, direction: "top", offset: [0, -8], className: "ifn-tooltip"});
     var outlinePane = map.createPane("ifnOutline");
     outlinePane.style.zIndex = 450;
     outlinePane.style.pointerEvents = "none";
     var self = this;
-    map.on("mouseout", function () { self.map.closeTooltip(self.tooltip); });
-    map.on("mousemove", function (e) {
-      if (self.map.hasLayer(self.tooltip)) { self.tooltip.setLatLng(e.latlng); }
-    });
+    map.on("mouseout", function () { self.hover = null; self.map.closeTooltip(self.tooltip); });
+    map.on("mousemove", function (e) { self.hoverAt(e.latlng); });
+    map.on("click", function (e) { self.clickAt(e.latlng); });
   }
 
-  // Communes seen from far (zoom < COMMUNE_BORDER_ZOOM, a commune a few pixels wide) are filled without
-  // their own border: 35,000 strokes of 0.2 px were half of the first national map's drawing time, and the
-  // départements' outlines are drawn above them.
-  var COMMUNE_BORDER_ZOOM = 7;
-  Controller.prototype.style = function (props, zoom) {
-    var v = this.view, i = props.i;
-    var ch = v.classes.charAt(i);
-    var fill = ch === " " || ch === "" ? v.absent : (ch === "-" ? v.missing : v.colours[ch.charCodeAt(0) - 48]);
-    var selected = v.selected !== null && props.c === v.selected;
-    var border = selected || v.level !== "commune" || zoom === undefined || zoom >= COMMUNE_BORDER_ZOOM;
-    return {fill: true, fillColor: fill, fillOpacity: 0.8, stroke: border,
-            color: selected ? "#000000" : "#555555", weight: selected ? 2.5 : (v.level === "commune" ? 0.2 : 0.4)};
+  // The feature under `latlng` (its properties {i, c, n}), from the worker holding the tile; or null.
+  Controller.prototype.featureAt = function (latlng) {
+    var spot = this.layer && this.layer.tileAt(latlng);
+    if (!spot) { return Promise.resolve(null); }
+    return this.pool.ask(spot.el.ifnWorker, {type: "hit", id: spot.el.ifnId, x: spot.x, y: spot.y})
+      .then(function (m) { return m.props; });
   };
 
-  Controller.prototype.makeLayer = function (url, level, minZoom, maxZoom, interactive, pane) {
-    var self = this, styles = {};
-    styles[level] = interactive ? function (props, zoom) { return self.style(props, zoom); }
-                                : {fill: false, stroke: true, color: "#222222", weight: 1.0};
-    // Every archive tile is drawn 512 pixels wide at the next zoom: a national view decodes and draws a
-    // quarter as many tiles, at a resolution (4096 units per 512 px) still finer than the screen.
-    return L.vectorGrid.protobuf(SCHEME + url + "|{z}/{x}/{y}|-1", {
-      rendererFactory: L.canvas.tile, interactive: interactive, pane: pane, tileSize: 512,
-      vectorTileLayerStyles: styles, minNativeZoom: minZoom + 1, maxNativeZoom: maxZoom + 1,
-      getFeatureId: interactive ? function (f) { return f.properties.i; } : undefined,
-      keepBuffer: 1, updateWhenZooming: false
+  // One hit test in flight at a time; the last pointer position wins.
+  Controller.prototype.hoverAt = function (latlng) {
+    var self = this;
+    this.hover = latlng;
+    if (this.hovering) { return; }
+    this.hovering = true;
+    this.featureAt(latlng).then(function (p) {
+      self.hovering = false;
+      if (self.hover === null) { return; }
+      if (self.hover !== latlng) { self.hoverAt(self.hover); }
+      self.showTooltip(p, latlng);
     });
   };
 
-  Controller.prototype.bind = function (layer) {
+  Controller.prototype.showTooltip = function (p, latlng) {
+    if (!p) { this.map.closeTooltip(this.tooltip); this.tipCode = null; return; }
+    if (this.tipCode !== p.c || this.tipView !== this.view) {
+      var box = document.createElement("div");
+      var name = document.createElement("strong");
+      name.textContent = p.n;
+      box.appendChild(name);
+      box.appendChild(document.createElement("br"));
+      box.appendChild(document.createTextNode(scoreText(this.view.scores.charAt(p.i), this.view.suffix,
+                                                           this.view.missingLabel)));
+      this.tooltip.setContent(box);
+      this.tipCode = p.c;
+      this.tipView = this.view;
+    }
+    this.tooltip.setLatLng(latlng);
+    if (!this.map.hasLayer(this.tooltip)) { this.tooltip.addTo(this.map); }
+  };
+
+  Controller.prototype.clickAt = function (latlng) {
     var self = this;
-    layer.on("click", function (e) {
-      var p = e.layer && e.layer.properties;
+    this.featureAt(latlng).then(function (p) {
       if (!p || !window.__GLOBAL_DATA__) { return; }
       self.clicks = (self.clicks || 0) + 1;  // the same unit clicked twice is two clicks
       window.__GLOBAL_DATA__.last_active_drawing = {type: "Feature", properties: {code: p.c, clic: self.clicks},
                                                     geometry: null};
       self.map.fire("moveend");  // streamlit-folium sends its value on moveend (debounced)
     });
-    layer.on("mouseover", function (e) {
-      var p = e.layer && e.layer.properties;
-      if (!p) { return; }
-      var box = document.createElement("div");
-      var name = document.createElement("strong");
-      name.textContent = p.n;
-      box.appendChild(name);
-      box.appendChild(document.createElement("br"));
-      box.appendChild(document.createTextNode(scoreText(self.view.scores.charAt(p.i), self.view.suffix,
-                                                           self.view.missingLabel)));
-      self.tooltip.setContent(box);
-      self.tooltip.setLatLng(e.latlng);
-      if (!self.map.hasLayer(self.tooltip)) { self.tooltip.addTo(self.map); }
-    });
-    layer.on("mouseout", function () { self.map.closeTooltip(self.tooltip); });
   };
 
-  // Repaint the tiles already drawn with the current view's style (a recolour: no fetch, no decoding).
-  Controller.prototype.repaint = function () {
-    var tiles = this.layer._vectorTiles, self = this;
-    for (var key in tiles) {
-      var renderer = tiles[key], feats = renderer._features, zoom = Number(key.split(":")[2]);
-      for (var id in feats) {
-        var f = feats[id].feature;
-        f.options = L.extend({}, L.Path.prototype.options, self.style(f.properties, zoom));
-        renderer._updateStyle(f);
-      }
-      renderer._redrawBounds = null;
-      renderer._redraw();
+  Controller.prototype.styleOf = function (view) {
+    return {interactive: true, level: view.level, classes: view.classes, colours: view.colours,
+            missing: view.missing, absent: view.absent, selected: view.selected};
+  };
+
+  // data-ifn-loaded: number of the view whose tiles are all drawn in its style (for the tests and benchmarks)
+  Controller.prototype.markLoaded = function () {
+    if (!this.restyling && this.layer && !this.layer.isLoading()) {
+      this.map.getContainer().setAttribute("data-ifn-loaded", String(this.shown));
     }
+  };
+
+  // Sends a layer's style to every worker (they repaint the tiles they hold); loaded again once all answered.
+  Controller.prototype.restyle = function (key, style) {
+    var self = this;
+    this.restyling = (this.restyling || 0) + 1;
+    this.pool.all({type: "style", layer: key, style: style}).then(function () {
+      self.restyling -= 1;
+      self.markLoaded();
+    });
+  };
+
+  Controller.prototype.makeLayer = function (source, style, pane) {
+    var key = source.level + "-" + (++this.layers);
+    this.restyle(key, style);  // before any of its tiles (a worker's messages keep their order)
+    return new WorkerTiles(this.pool, key, source.url, {
+      pane: pane, tileSize: TILE, minNativeZoom: source.minZoom + 1, maxNativeZoom: source.maxZoom + 1,
+      keepBuffer: 1, updateWhenZooming: false
+    });
+  };
+
+  // The codes of the clickable features drawn (for the tests).
+  Controller.prototype.drawnCodes = function () {
+    return this.pool.all({type: "codes"}).then(function (replies) {
+      return [].concat.apply([], replies.map(function (m) { return m.codes; }));
+    });
   };
 
   Controller.prototype.setLegend = function (html) {
@@ -137,6 +206,7 @@
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "ifn-legend-control");
       div.innerHTML = html;  // built and escaped by ifn.mapview.legend_html
+      L.DomEvent.disableClickPropagation(div);  // a click on the legend is not a click on the unit below
       return div;
     };
     this.legend = legend.addTo(this.map);
@@ -160,41 +230,51 @@
   };
 
   Controller.prototype.show = function (view) {
-    var previous = this.view;
+    var previous = this.view, self = this;
     this.view = view;
     this.fit(view.frame);
     var container = this.map.getContainer();
     container.setAttribute("data-ifn-view", String((this.shown = (this.shown || 0) + 1)));
-    if (previous && this.layer && previous.url === view.url) {
-      this.repaint();
-      if (!this.layer.isLoading || !this.layer.isLoading()) { container.setAttribute("data-ifn-loaded", String(this.shown)); }
+    if (previous && this.layer && previous.url === view.url) {  // a recolour: the workers repaint
+      this.restyle(this.layer.key, this.styleOf(view));
     } else {
       if (this.layer) { this.map.removeLayer(this.layer); }
-      this.layer = this.makeLayer(view.url, view.level, view.minZoom, view.maxZoom, true, "overlayPane");
-      this.bind(this.layer);
-      var container = this.map.getContainer(), layer = this.layer;
-      // data-ifn-loaded: number of the view whose tiles are all drawn (for the tests and benchmarks)
-      layer.on("load", function () {
-        if (layer === window.ifnTiles.layer) { container.setAttribute("data-ifn-loaded", container.getAttribute("data-ifn-view")); }
-      });
-      this.layer.addTo(this.map);
+      var layer = this.layer = this.makeLayer(view, this.styleOf(view), "overlayPane");
+      layer.on("load", function () { if (layer === self.layer) { self.markLoaded(); } });
+      layer.addTo(this.map);
     }
     var outlineUrl = view.outline ? view.outline.url : null;
     var previousOutline = previous && previous.outline ? previous.outline.url : null;
     if (outlineUrl !== previousOutline || (outlineUrl && !this.outline)) {
       if (this.outline) { this.map.removeLayer(this.outline); this.outline = null; }
       if (view.outline) {
-        var o = view.outline;
-        this.outline = this.makeLayer(o.url, o.level, o.minZoom, o.maxZoom, false, "ifnOutline").addTo(this.map);
+        this.outline = this.makeLayer(view.outline, {interactive: false}, "ifnOutline").addTo(this.map);
       }
     }
     this.setLegend(view.legend);
     container.setAttribute("data-ifn-level", view.level);
   };
 
+  // Without workers that draw on a page's canvas (OffscreenCanvas: Chrome 69, Firefox 105, Safari 16.4), say so.
+  function unsupported(map) {
+    var note = L.control({position: "topright"});
+    note.onAdd = function () {
+      var div = L.DomUtil.create("div", "ifn-legend-control");
+      div.textContent = "Ce navigateur ne sait pas dessiner cette carte (OffscreenCanvas). "
+        + "Mettez-le à jour, ou téléchargez la carte HTML sous la carte.";
+      return div;
+    };
+    note.addTo(map);
+    return {show: function () {}, drawnCodes: function () { return Promise.resolve([]); }};
+  }
+
   window.IfnTiles = {
-    attach: function (map) {
-      var controller = new Controller(map);
+    attach: function (map, workerUrl) {
+      if (typeof Worker === "undefined" || !HTMLCanvasElement.prototype.transferControlToOffscreen) {
+        window.ifnTiles = unsupported(map);
+        return window.ifnTiles;
+      }
+      var controller = new Controller(map, workerUrl);
       window.ifnTiles = controller;
       return controller;
     }

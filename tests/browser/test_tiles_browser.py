@@ -65,8 +65,7 @@ def test_national_communes_and_a_click_returns_the_commune(server, page, artifac
     _loaded(page, "commune")
     frame = _frame(page)
     # the tiles drawn hold communes of every part of mainland France (not one département)
-    drawn = frame.evaluate("() => new Set([].concat(...Object.values(window.ifnTiles.layer._vectorTiles)"
-                           ".map(r => Object.values(r._features).map(f => f.feature.properties.c.slice(0, 2))))).size")
+    drawn = frame.evaluate("async () => new Set((await window.ifnTiles.drawnCodes()).map(c => c.slice(0, 2))).size")
     assert drawn >= 90  # départements 01…95 and 2A/2B
     page.screenshot(path=str(artifacts_dir / "carte_communes_nationale.png"), full_page=True)
     lat, lon = _commune_point("13004")  # Arles, 759 km²: several pixels wide at the national zoom
@@ -104,8 +103,7 @@ def test_a_drom_frame_shows_la_reunion(server, page):
     inside = frame.evaluate("() => window.map.getBounds().contains([-21.115, 55.536])"
                             " && !window.map.getBounds().contains([46.6, 2.4])")
     assert inside
-    codes = frame.evaluate("() => [].concat(...Object.values(window.ifnTiles.layer._vectorTiles)"
-                           ".map(r => Object.values(r._features).map(f => f.feature.properties.c)))")
+    codes = frame.evaluate("() => window.ifnTiles.drawnCodes()")
     assert "974" in codes
 
 
