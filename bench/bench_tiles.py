@@ -34,7 +34,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.browser_app import fmt  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, offline_routes, start_server, stop_server  # noqa: E402
+from tests.browser.conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    OFFLINE_ARGS,
+    free_port,
+    offline_routes,
+    start_server,
+    stop_server,
+)
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 ANALYSE_FRAME_WAIT = 'iframe[title="streamlit_folium.st_folium"], iframe[srcdoc]'
@@ -150,9 +158,13 @@ def gesture_long_frames(page) -> tuple[int, int, float]:
     return sum(1 for f in frames if f > 50), len(frames), max(frames) if frames else 0.0
 
 
+ROUTED = False  # --playwright-routes: every request through Playwright's router, as the browser tests do
+
+
 def new_page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="fr-FR")
-    offline_routes(context)
+    if ROUTED:
+        offline_routes(context)
     return context, context.new_page()
 
 
@@ -438,12 +450,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120.0, help="délai maximal d'une session (s)")
     parser.add_argument("--skip-crowd", action="store_true")
+    parser.add_argument("--playwright-routes", action="store_true",
+                        help="faire passer chaque requête par le routeur de Playwright (mesures des sessions précédentes)")
     parser.add_argument("--skip-alone", action="store_true")
     parser.add_argument("--crowd-path", help="page nationale de la foule (défaut : communes, EPCI avec --geojson)")
     parser.add_argument("--crowd-browsers", action="store_true",
                         help="foule de pages Chromium sur cette machine (mesure surtout le navigateur) au lieu de "
                              "sessions du protocole Streamlit et d'un seul Chromium mesuré")
     args = parser.parse_args(argv)
+    global ROUTED
+    ROUTED = args.playwright_routes
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} absent : installez le paquet Debian chromium.")
         return 1
@@ -456,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"Mode : {mode} ; serveur {base}, mémoire au démarrage {rss_mb(proc.pid):.0f} Mo")
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + OFFLINE_ARGS)
             context, page = new_page(browser)  # warm-up: scores of every level computed once
             t0 = time.perf_counter()
             page.goto(base + "/carte")

@@ -100,7 +100,8 @@
     this.legend = null;
     this.frameKey = null;
     this.layers = 0;
-    this.pool = new Pool(workerUrl, Math.max(1, Math.min(2, (navigator.hardwareConcurrency || 2) - 1)));
+    // two workers at least: the national commune view has one large tile, the others are drawn beside it
+    this.pool = new Pool(workerUrl, Math.max(2, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)));
     this.tooltip = L.tooltip({sticky: true, direction: "top", offset: [0, -8], className: "ifn-tooltip"});
     var outlinePane = map.createPane("ifnOutline");
     outlinePane.style.zIndex = 450;
