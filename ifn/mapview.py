@@ -377,10 +377,13 @@ def tile_view(manifest: dict, level: str, table: pl.DataFrame, classes: Classes,
     entry = manifest["levels"][level]
     cls, scores = recolour_strings(entry["codes"], table, classes, value)
     base = layer(level)
+    # the other levels' tiles of the same place, decoded ahead by the workers (not the communes: heaviest)
+    ahead = [layer(lvl) for lvl in manifest["levels"] if lvl not in (level, "commune")]
     return {**base, "classes": cls, "scores": scores, "colours": list(classes.colours),
             "missing": classes.missing_colour, "absent": ABSENT_COLOUR, "missingLabel": classes.missing_label,
             "suffix": suffix, "selected": selected, "frame": list(frame) if frame else None,
-            "outline": layer(outline) if outline else None, "legend": legend_html(classes, title)}
+            "outline": layer(outline) if outline else None, "legend": legend_html(classes, title),
+            "prefetch": ahead}
 
 
 def tile_layer(view: dict) -> folium.FeatureGroup:

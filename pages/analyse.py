@@ -284,15 +284,7 @@ table_config = {
                                                help="Évolution du rang (positive = plus fragile qu'avant)"),
 }
 col_rank, col_map = st.columns(2)
-with col_rank:
-    st.markdown("**Classement** — rang 1 = le plus fragile ; cliquez sur un en-tête pour trier.")
-    custom_config = {f"raw_{c.id}": st.column_config.NumberColumn(
-        f"{c.label} ({'valeur retournée' if c.direction == 'plus_haut_moins_fragile' else 'valeur'})", format="%.2f")
-        for c in customs}
-    # Rows taller than 4rem let long names wrap at a space instead of being cut mid-word (« CA du C… »).
-    st.dataframe(ranking, column_config=table_config | custom_config, hide_index=True, height=540, row_height=WRAPPED_ROW,
-                 column_order=analysis.ranking_order(ranking.columns, options.method), placeholder="—")
-
+# The map first: its new classes reach the browser while the table and the charts are still being built.
 with col_map:
     st.markdown("**Carte des nouveaux scores**")
     map_classes = classify(new["ifn"], "quantiles" if options.method == "base100" else "equal", 5)
@@ -321,6 +313,15 @@ with col_map:
         if level == analysis.IRIS and undrawn:
             st.caption(f"{undrawn} IRIS sans contour dans le jeu de données (Lyon et Marseille) : ils restent dans "
                        "le classement et les exports.")
+
+with col_rank:
+    st.markdown("**Classement** — rang 1 = le plus fragile ; cliquez sur un en-tête pour trier.")
+    custom_config = {f"raw_{c.id}": st.column_config.NumberColumn(
+        f"{c.label} ({'valeur retournée' if c.direction == 'plus_haut_moins_fragile' else 'valeur'})", format="%.2f")
+        for c in customs}
+    # Rows taller than 4rem let long names wrap at a space instead of being cut mid-word (« CA du C… »).
+    st.dataframe(ranking, column_config=table_config | custom_config, hide_index=True, height=540, row_height=WRAPPED_ROW,
+                 column_order=analysis.ranking_order(ranking.columns, options.method), placeholder="—")
 
 tab_hist, tab_sens = st.tabs(["Histogramme des scores", "Sensibilité"])
 with tab_hist:

@@ -105,3 +105,20 @@ def test_a_link_to_the_national_communes_is_kept_when_the_tiles_draw_them():
     state, notices = urlstate.decode({"carte": "commune"}, ["tout_age"])  # GeoJSON maps: one area at a time
     assert state.map_level == "departement"
     assert notices == ["La carte des communes demande un territoire : carte des départements affichée."]
+
+
+def test_a_view_lists_the_other_levels_for_the_workers_to_decode_ahead():
+    from ifn.mapview import tile_view
+
+    levels = {lvl: {"file": f"{lvl}-abc.pmtiles", "codes": ["A"], "min_zoom": z, "max_zoom": z + 6}
+              for lvl, z in (("commune", 4), ("epci", 3), ("departement", 2), ("region", 1))}
+    classes = classify([1.0, 10.0], "equal", 2)
+    view = tile_view({"levels": levels}, "epci", pl.DataFrame({"code": ["A"], "ifn": [1.0]}), classes, "IFN",
+                     static="/ifn/app/static/")
+    # the other levels but the communes (the heaviest tiles), with their URL and zooms
+    assert view["prefetch"] == [
+        {"url": "/ifn/app/static/tuiles/departement-abc.pmtiles", "level": "departement", "minZoom": 2, "maxZoom": 8},
+        {"url": "/ifn/app/static/tuiles/region-abc.pmtiles", "level": "region", "minZoom": 1, "maxZoom": 7},
+    ]
+    assert [p["level"] for p in tile_view({"levels": levels}, "commune", pl.DataFrame({"code": ["A"], "ifn": [1.0]}),
+                                          classes, "IFN")["prefetch"]] == ["epci", "departement", "region"]

@@ -7,6 +7,9 @@
  *   {type: "draw", id, layer, url, z, x, y, canvas, size, ratio, zoom}
  *                                    draws archive tile z/x/y on `canvas` (size css px × ratio) → {type: "drawn"}
  *   {type: "drop", id}               forgets a tile (Leaflet unloaded it)
+ *   {type: "prefetch", url, tiles: [[z, x, y], ...], size, ratio}
+ *                                    fetches and decodes tiles ahead (another level of the same view), kept
+ *                                    with the tiles already decoded: drawing them later is only a paint
  *   {type: "hit", seq, id, x, y}     the feature under (x, y) css px of tile `id` → {type: "hit", props | null}
  *   {type: "codes", seq}             the codes of the clickable features drawn (for the tests) → {type: "codes", codes}
  * style: {interactive, level, classes, colours, missing, absent, selected}: one character of `classes` per
@@ -23,17 +26,54 @@ importScripts("../pmtiles-4.5.0/pmtiles.js", "../vector-tile-2.0.4/vector-tile.j
   // their own border: the départements' outlines are drawn above them.
   var COMMUNE_BORDER_ZOOM = 7;
   var archives = {}, tiles = {}, styles = {};
+  // Decoded tiles by archive, tile and pixel size, oldest first (a level switch or a pan back paints them
+  // again without fetching nor decoding); bounded by their number of features.
+  var decoded = new Map(), decodedFeatures = 0, DECODED_MAX_FEATURES = 120000;
+  var inflight = new Map(), prefetching = [];
 
   function archive(url) {
     if (!archives[url]) { archives[url] = new pmtiles.PMTiles(url); }
     return archives[url];
   }
 
-  // Polygons of the tile as Path2D in canvas pixels, with their bounding boxes (for the hit test).
-  function decode(t, data) {
+  function decodedKey(url, z, x, y, size, ratio) { return [url, z, x, y, size * ratio].join("|"); }
+
+  function remember(key, features) {
+    decoded.delete(key);
+    decoded.set(key, features);
+    decodedFeatures += features.length;
+    while (decodedFeatures > DECODED_MAX_FEATURES && decoded.size > 1) {
+      var oldest = decoded.keys().next().value;
+      decodedFeatures -= decoded.get(oldest).length;
+      decoded.delete(oldest);
+    }
+  }
+
+  // The tile's features, decoded once: from memory, else fetched from the archive and decoded.
+  function features(url, z, x, y, size, ratio) {
+    var key = decodedKey(url, z, x, y, size, ratio);
+    if (decoded.has(key)) {
+      var known = decoded.get(key);
+      decoded.delete(key);
+      decoded.set(key, known);  // most recently used last
+      return Promise.resolve(known);
+    }
+    if (!inflight.has(key)) {  // a draw and a prefetch of the same tile share one fetch
+      inflight.set(key, archive(url).getZxy(z, x, y).then(function (tile) {
+        var feats = tile ? decode(tile.data, size * ratio) : [];
+        remember(key, feats);
+        return feats;
+      }).finally(function () { inflight.delete(key); }));
+    }
+    return inflight.get(key);
+  }
+
+  // Polygons of a tile as Path2D in canvas pixels (`pixels` wide), with their bounding boxes (hit test).
+  function decode(data, pixels) {
+    var out = [];
     var vt = new IfnMvt.VectorTile(new IfnMvt.Pbf(new Uint8Array(data)));
     for (var name in vt.layers) {
-      var layer = vt.layers[name], scale = t.size * t.ratio / layer.extent;
+      var layer = vt.layers[name], scale = pixels / layer.extent;
       for (var k = 0; k < layer.length; k++) {
         var f = layer.feature(k);
         if (f.type !== POLYGON) { continue; }
@@ -49,9 +89,10 @@ importScripts("../pmtiles-4.5.0/pmtiles.js", "../vector-tile-2.0.4/vector-tile.j
           }
           path.closePath();
         }
-        t.features.push({path: path, p: f.properties, box: [x0, y0, x1, y1]});
+        out.push({path: path, p: f.properties, box: [x0, y0, x1, y1]});
       }
     }
+    return out;
   }
 
   function fillOf(s, i) {
@@ -96,9 +137,9 @@ importScripts("../pmtiles-4.5.0/pmtiles.js", "../vector-tile-2.0.4/vector-tile.j
     var t = {canvas: m.canvas, ctx: m.canvas.getContext("2d"), layer: m.layer, size: m.size, ratio: m.ratio,
              zoom: m.zoom, features: []};
     tiles[m.id] = t;
-    archive(m.url).getZxy(m.z, m.x, m.y).then(function (tile) {
+    features(m.url, m.z, m.x, m.y, m.size, m.ratio).then(function (feats) {
       if (tiles[m.id] !== t) { return; }  // unloaded meanwhile
-      if (tile) { decode(t, tile.data); }
+      t.features = feats;
       paint(t);
       self.postMessage({type: "drawn", id: m.id});
     }).catch(function (err) {
@@ -121,9 +162,24 @@ importScripts("../pmtiles-4.5.0/pmtiles.js", "../vector-tile-2.0.4/vector-tile.j
     self.postMessage({type: "hit", seq: m.seq, props: found});
   }
 
+  // Tiles ahead, one at a time, each after the messages already waiting (a draw goes first).
+  function prefetchNext() {
+    var next = prefetching.shift();
+    if (!next) { return; }
+    features(next.url, next.z, next.x, next.y, next.size, next.ratio).catch(function () { return null; })
+      .then(function () { setTimeout(prefetchNext, 0); });
+  }
+
   self.onmessage = function (e) {
     var m = e.data, id;
     if (m.type === "draw") { draw(m); }
+    else if (m.type === "prefetch") {
+      var idle = prefetching.length === 0;
+      m.tiles.forEach(function (zxy) {
+        prefetching.push({url: m.url, z: zxy[0], x: zxy[1], y: zxy[2], size: m.size, ratio: m.ratio});
+      });
+      if (idle) { setTimeout(prefetchNext, 0); }
+    }
     else if (m.type === "drop") { delete tiles[m.id]; }
     else if (m.type === "hit") { hit(m); }
     else if (m.type === "style") {

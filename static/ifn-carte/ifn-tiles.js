@@ -19,6 +19,8 @@
   var TILE = 512;  // archive tiles are drawn 512 px wide at the next zoom: a national view decodes a quarter
                    // as many tiles, at a resolution (4096 units per 512 px) still finer than the screen
 
+  function pixelRatio() { return Math.min(window.devicePixelRatio || 1, 2); }
+
   function scoreText(ch, suffix, missingLabel) {
     if (!ch || ch === " ") { return missingLabel; }
     var tenths = ch.charCodeAt(0) - 0x100;
@@ -50,6 +52,10 @@
     var resolve = this.waiting[key];
     if (resolve) { delete this.waiting[key]; resolve(m); }
   };
+  // The worker of a tile: always the same for the same place, whatever the level (it keeps what it decoded).
+  Pool.prototype.workerFor = function (x, y) {
+    return this.workers[(x + y) % this.workers.length];
+  };
   Pool.prototype.all = function (message) {
     var self = this;
     return Promise.all(this.workers.map(function (w) { return self.ask(w, L.extend({}, message)); }));
@@ -69,8 +75,7 @@
     },
     createTile: function (coords, done) {
       var pool = this.pool, canvas = L.DomUtil.create("canvas", "leaflet-tile");
-      var ratio = Math.min(window.devicePixelRatio || 1, 2), id = ++pool.seq;
-      var worker = pool.workers[id % pool.workers.length];
+      var ratio = pixelRatio(), id = ++pool.seq, worker = pool.workerFor(coords.x, coords.y);
       canvas.width = canvas.height = TILE * ratio;
       canvas.style.width = canvas.style.height = TILE + "px";
       canvas.ifnId = id;
@@ -157,9 +162,17 @@
     this.featureAt(latlng).then(function (p) {
       if (!p || !window.__GLOBAL_DATA__) { return; }
       self.clicks = (self.clicks || 0) + 1;  // the same unit clicked twice is two clicks
-      window.__GLOBAL_DATA__.last_active_drawing = {type: "Feature", properties: {code: p.c, clic: self.clicks},
-                                                    geometry: null};
-      self.map.fire("moveend");  // streamlit-folium sends its value on moveend (debounced)
+      var data = window.__GLOBAL_DATA__, keys = data.returned_objects;
+      data.last_active_drawing = {type: "Feature", properties: {code: p.c, clic: self.clicks}, geometry: null};
+      if (window.Streamlit && keys && keys.length === 1 && keys[0] === "last_active_drawing") {
+        // the value streamlit-folium would send 250 ms later (its debounce), sent now; previous_data keeps
+        // its own later update from sending it again
+        var value = {last_active_drawing: data.last_active_drawing};
+        data.previous_data = value;
+        window.Streamlit.setComponentValue(value);
+      } else {
+        self.map.fire("moveend");  // streamlit-folium sends its value on moveend (debounced)
+      }
     });
   };
 
@@ -191,6 +204,31 @@
     return new WorkerTiles(this.pool, key, source.url, {
       pane: pane, tileSize: TILE, minNativeZoom: source.minZoom + 1, maxNativeZoom: source.maxZoom + 1,
       keepBuffer: 1, updateWhenZooming: false
+    });
+  };
+
+  // Once a view is drawn, the workers fetch and decode the same place at the other levels of `view.prefetch`
+  // (not the communes: their tiles are the heaviest), so that a level switch only paints.
+  var PREFETCH_MAX_TILES = 16;
+  Controller.prototype.prefetch = function () {
+    var view = this.view, map = this.map, pool = this.pool;
+    if (!view || !view.prefetch) { return; }
+    var zoom = map.getZoom(), bounds = map.getPixelBounds();
+    view.prefetch.forEach(function (source) {
+      var z = Math.max(source.minZoom + 1, Math.min(source.maxZoom + 1, Math.round(zoom)));
+      var k = Math.pow(2, z - zoom), n = Math.pow(2, z - 1), perWorker = new Map(), count = 0;
+      var x0 = Math.max(0, Math.floor(bounds.min.x * k / TILE)), x1 = Math.min(n - 1, Math.floor(bounds.max.x * k / TILE));
+      var y0 = Math.max(0, Math.floor(bounds.min.y * k / TILE)), y1 = Math.min(n - 1, Math.floor(bounds.max.y * k / TILE));
+      for (var x = x0; x <= x1; x++) {
+        for (var y = y0; y <= y1 && count < PREFETCH_MAX_TILES; y++, count++) {
+          var w = pool.workerFor(x, y);
+          if (!perWorker.has(w)) { perWorker.set(w, []); }
+          perWorker.get(w).push([z - 1, x, y]);
+        }
+      }
+      perWorker.forEach(function (list, w) {
+        w.postMessage({type: "prefetch", url: source.url, tiles: list, size: TILE, ratio: pixelRatio()});
+      });
     });
   };
 
@@ -241,7 +279,9 @@
     } else {
       if (this.layer) { this.map.removeLayer(this.layer); }
       var layer = this.layer = this.makeLayer(view, this.styleOf(view), "overlayPane");
-      layer.on("load", function () { if (layer === self.layer) { self.markLoaded(); } });
+      layer.on("load", function () {
+        if (layer === self.layer) { self.markLoaded(); self.prefetch(); }
+      });
       layer.addTo(this.map);
     }
     var outlineUrl = view.outline ? view.outline.url : null;

@@ -120,3 +120,23 @@ def test_a_weight_change_recolours_the_same_iframe(server, page):
     assert page.locator(MAP_FRAME).first.evaluate("el => el.dataset.marque") == "avant"  # the same element
     after = _frame(page).evaluate("() => window.ifnTiles.view.classes")
     assert len(after) == len(before) == 1256 and after != before
+
+
+def test_a_level_switch_draws_the_tiles_decoded_ahead_without_fetching(server, page):
+    epci = []
+    # requests of the map's workers are reported on the page: those of the EPCI archive are counted
+    page.on("request", lambda r: epci.append(r.url) if "/tuiles/epci-" in r.url else None)
+    page.goto(f"{server}/carte?carte=commune")
+    view = _loaded(page, "commune")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not epci:  # the workers fetch the EPCI tiles once communes are drawn
+        page.wait_for_timeout(100)
+    assert epci, "les tuiles des EPCI n'ont pas été lues d'avance"
+    seen = -1
+    while len(epci) != seen:  # until the prefetch is over (no new request for 1 s)
+        seen = len(epci)
+        page.wait_for_timeout(1000)
+    page.locator('[data-testid="stButtonGroup"]').get_by_text("EPCI", exact=True).click()
+    _loaded(page, "epci", view)
+    assert len(epci) == seen  # drawn from the tiles decoded ahead: no fetch
+    assert "IFN — EPCI" in _frame(page).locator(".ifn-legend").inner_text()
