@@ -40,6 +40,7 @@ from tests.browser.conftest import (  # noqa: E402
     OFFLINE_ARGS,
     free_port,
     offline_routes,
+    start_deployment,
     start_server,
     stop_server,
 )
@@ -377,14 +378,15 @@ async def protocol_crowd(base: str, sessions: int, pages: list[tuple[str, str, l
     loop = asyncio.get_running_loop()
 
     async def one(n: int) -> None:
+        cookie = f"ifn_backend=visiteur-{n}-{time.time_ns()}"
         try:
-            async with ProtocolSession(base) as session:
+            async with ProtocolSession(base, cookie) as session:
                 for name, path, files in pages:
                     page_name, _, query = path.strip("/").partition("?")
                     t0 = time.perf_counter()
                     frontend = [r for r in files if not r[0].startswith("/app/static/tuiles/")]
                     tiles = [r for r in files if r[0].startswith("/app/static/tuiles/")]
-                    await loop.run_in_executor(None, fetch_all, base, frontend, pool)
+                    await loop.run_in_executor(None, fetch_all, base, frontend, pool, cookie)
                     run = await session.run_page(page_name, query, timeout)
                     if run.exceptions:
                         out["errors"].append(f"session {n} : exception ({name}) : {run.exceptions[0]}")
@@ -392,7 +394,7 @@ async def protocol_crowd(base: str, sessions: int, pages: list[tuple[str, str, l
                         out["errors"].append(f"session {n} : {name} sans carte")
                         return
                     out[f"{name}_run"].append(time.perf_counter() - t0)
-                    await loop.run_in_executor(None, fetch_all, base, tiles, pool)
+                    await loop.run_in_executor(None, fetch_all, base, tiles, pool, cookie)
                     out[f"{name}_ready"].append(time.perf_counter() - t0)
                     out[f"{name}_bytes"].append(run.bytes)
         except Exception as exc:  # noqa: BLE001 - counted as an error
@@ -450,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120.0, help="délai maximal d'une session (s)")
     parser.add_argument("--skip-crowd", action="store_true")
+    parser.add_argument("--backends", type=int, default=0,
+                        help="servir par deploy/serve.py : nginx devant N processus Streamlit (0 : streamlit run seul)")
     parser.add_argument("--playwright-routes", action="store_true",
                         help="faire passer chaque requête par le routeur de Playwright (mesures des sessions précédentes)")
     parser.add_argument("--skip-alone", action="store_true")
@@ -467,7 +471,11 @@ def main(argv: list[str] | None = None) -> int:
 
     mode = "cartes GeoJSON par zone (IFN_SANS_TUILES=1)" if args.geojson else "tuiles vectorielles"
     port = free_port()
-    proc = start_server(port, env={"IFN_SANS_TUILES": "1"} if args.geojson else {"IFN_SANS_TUILES": "0"})
+    if args.backends:
+        mode += f", nginx devant {args.backends} processus Streamlit (deploy/serve.py)"
+        proc = start_deployment(port, args.backends, {"IFN_SANS_TUILES": "1" if args.geojson else "0"})
+    else:
+        proc = start_server(port, env={"IFN_SANS_TUILES": "1"} if args.geojson else {"IFN_SANS_TUILES": "0"})
     base = f"http://127.0.0.1:{port}"
     try:
         print(f"Mode : {mode} ; serveur {base}, mémoire au démarrage {rss_mb(proc.pid):.0f} Mo")

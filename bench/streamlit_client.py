@@ -40,14 +40,16 @@ def _walk_elements(msg: ForwardMsg):
 class ProtocolSession:
     """One visitor's session over the websocket (``async with``)."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, cookie: str | None = None):
         self.http = base
         self.ws_url = base.replace("http://", "ws://") + "/_stcore/stream"
         self.ws = None
+        self.cookie = cookie  # a visitor's cookie (behind deploy/serve.py: which Streamlit process serves it)
 
     async def __aenter__(self) -> ProtocolSession:
+        headers = {"Cookie": self.cookie} if self.cookie else None
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
-                                           origin=self.http, open_timeout=120)
+                                           origin=self.http, open_timeout=120, additional_headers=headers)
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -78,12 +80,18 @@ class ProtocolSession:
                 return out
 
 
-def fetch_all(base: str, requests: list[tuple[str, str | None]], pool: ThreadPoolExecutor) -> int:
-    """GET every ``(path, range)`` of ``requests`` six at a time (as a browser does); total bytes."""
+def fetch_all(base: str, requests: list[tuple[str, str | None]], pool: ThreadPoolExecutor,
+              cookie: str | None = None) -> int:
+    """GET every ``(path, range)`` of ``requests`` six at a time (as a browser does, accepting gzip); bytes."""
 
     def one(item: tuple[str, str | None]) -> int:
         path, byte_range = item
-        request = urllib.request.Request(base + path, headers={"Range": byte_range} if byte_range else {})
+        headers = {"Accept-Encoding": "gzip"}
+        if byte_range:
+            headers["Range"] = byte_range
+        if cookie:
+            headers["Cookie"] = cookie
+        request = urllib.request.Request(base + path, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=120) as r:
                 return len(r.read())

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh machine (Python venv, pinned
-# requirements, Debian chromium for the browser tests, PostgreSQL when it can)
+# requirements, Debian chromium for the browser tests, nginx for the deployment
+# test, PostgreSQL when it can)
 # and runs the whole test suite. Used as is by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,10 @@ if ! command -v chromium >/dev/null 2>&1; then
     (apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }) \
       || echo "chromium indisponible : les tests navigateur seront ignorés" >&2
   fi
+fi
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && command -v apt-get >/dev/null 2>&1; then
+  # deploy/serve.py (nginx before several Streamlit processes) is tested behind a real nginx
+  apt-get install -y -q nginx-light >/dev/null 2>&1 || echo "nginx indisponible : test du déploiement ignoré" >&2
 fi
 if [ -z "${IFN_TEST_DATABASE_URL:-}" ] && [ -f scripts/pg-test-server.sh ]; then
   pgfile=$(mktemp)

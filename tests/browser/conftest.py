@@ -50,6 +50,25 @@ def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
     raise RuntimeError("le serveur streamlit n'a pas démarré")
 
 
+def start_deployment(port: int, backends: int, env: dict | None = None) -> subprocess.Popen:
+    """``deploy/serve.py`` (nginx before ``backends`` Streamlit processes) on ``port``; returns once it answers."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "serve.py"), "--port", str(port),
+                             "--backends", str(backends)], cwd=ROOT, env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("deploy/serve.py n'a pas démarré")
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not Path(CHROMIUM).exists():
