@@ -60,12 +60,8 @@ catalogue = carte_cache.catalogue()
 variants = {v.id: v.label for v in catalogue.variants}
 
 
-def _codes() -> dict[str, set[str]]:
-    return {lvl: set(t["code"].to_list()) for lvl, t in carte_cache.scored(urlstate.DEFAULT.variant).items()}
-
-
 if STATE not in st.session_state:
-    state, notices = urlstate.decode(dict(st.query_params), variants, _codes(),
+    state, notices = urlstate.decode(dict(st.query_params), variants, carte_cache.known_codes(urlstate.DEFAULT.variant),
                                      national_communes=ui_tiles.manifest() is not None)
     st.session_state[STATE] = state
     st.session_state["carte_notices"] = notices

@@ -48,6 +48,16 @@ def scored(variant: str) -> dict[str, pl.DataFrame]:
     return _scored(data.fingerprint(), variant)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _known_codes(fingerprint: str, variant: str) -> dict[str, frozenset[str]]:
+    return {lvl: frozenset(t["code"].to_list()) for lvl, t in _scored(fingerprint, variant).items()}
+
+
+def known_codes(variant: str) -> dict[str, frozenset[str]]:
+    """The codes of every level (to validate a shared link), built once per cache and variant."""
+    return _known_codes(data.fingerprint(), variant)
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _index(fingerprint: str) -> pl.DataFrame:
     return build_index(data.communes(fingerprint), data.aliases(fingerprint), data.iris(fingerprint))
