@@ -396,5 +396,6 @@ def tile_layer(view: dict) -> folium.FeatureGroup:
 def unit_bounds(gdf) -> dict[str, tuple[float, float, float, float]]:
     """``{code: (west, south, east, north)}`` of the units of a GeoDataFrame ``code, geometry``."""
     boxes = shapely.bounds(np.asarray(gdf.geometry.values))
-    return {code: tuple(map(float, box)) for code, box in zip(gdf["code"].tolist(), boxes)
-            if not np.isnan(box).any()}
+    valid = ~np.isnan(boxes).any(axis=1)  # empty geometries have no box
+    codes = np.asarray(gdf["code"].tolist(), dtype=object)[valid]
+    return dict(zip(codes.tolist(), map(tuple, boxes[valid].tolist())))

@@ -1,8 +1,10 @@
 """Map page: choropleth of the IFN, search, territory card, comparison, exports (widgets only)."""
 
 import html
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import altair as alt
@@ -296,7 +298,9 @@ class _LazyMap:
         return self._make().get_root()
 
 
-def _clicked(key: str, returned, known: set[str], state: urlstate.MapState) -> None:
+def _select_clicked(key: str, returned, known: Collection[str]) -> bool:
+    """Select the unit clicked on the map (once per click); True when the selection changed."""
+    state = _state()
     code = clicked_code(returned, known)
     feature = (returned or {}).get("last_active_drawing") if isinstance(returned, dict) else None
     click = (code, (feature.get("properties") or {}).get("clic") if isinstance(feature, dict) else None)
@@ -304,7 +308,18 @@ def _clicked(key: str, returned, known: set[str], state: urlstate.MapState) -> N
         st.session_state[f"{key}_done"] = click
         if code != state.code:
             _set_state(urlstate.select(state, state.map_level, code))
-            _rerun_fragment()
+            return True
+    return False
+
+
+def _on_map_change(key: str, known: Collection[str]) -> None:
+    """Callback of the map: a click selects its unit before the rerun, which then draws the card (one run)."""
+    _select_clicked(key, st.session_state.get(key), known)
+
+
+def _clicked(key: str, returned, known: Collection[str]) -> None:
+    if _select_clicked(key, returned, known):  # a click the callback did not see
+        _rerun_fragment()
 
 
 def _geojson_map(state: urlstate.MapState, area):
@@ -317,9 +332,10 @@ def _geojson_map(state: urlstate.MapState, area):
 
     def draw(view, state):
         key = f"carte_map_{state.map_level}_{area[1] if area else 'fr'}_{state.method}_{state.variant}"
+        known = set(view.table["code"].to_list())
         returned = st_folium(fmap, key=key, height=560, use_container_width=True,
-                             returned_objects=["last_active_drawing"])
-        _clicked(key, returned, set(view.table["code"].to_list()), state)
+                             returned_objects=["last_active_drawing"], on_change=partial(_on_map_change, key, known))
+        _clicked(key, returned, known)
     return view, fmap, draw
 
 
@@ -337,9 +353,11 @@ def _tile_map(state: urlstate.MapState, area, manifest: dict):
 
     def draw(view, state):
         key = "carte_map_tuiles"
+        known = carte_cache.known_codes(state.variant)[state.map_level]
         returned = st_folium(tile_map(ui_tiles.static()), key=key, height=560, use_container_width=True,
-                             feature_group_to_add=tile_layer(spec), returned_objects=["last_active_drawing"])
-        _clicked(key, returned, set(whole["code"].to_list()), state)
+                             feature_group_to_add=tile_layer(spec), returned_objects=["last_active_drawing"],
+                             on_change=partial(_on_map_change, key, known))
+        _clicked(key, returned, known)
     return view, fmap, draw
 
 

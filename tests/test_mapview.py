@@ -178,3 +178,14 @@ def test_choropleth_is_styled_in_the_browser_and_serialised_once(gdf, table):
     # another collection with equal content is serialised anew (identity, not equality)
     other = dict(fc)
     assert mapview.embedded_json(other) == text and mapview.embedded_json(other) is not text
+
+
+def test_unit_bounds_one_box_per_unit_and_none_for_an_empty_outline():
+    import geopandas as gpd
+    from shapely.geometry import Polygon, box
+
+    from ifn.mapview import unit_bounds
+
+    gdf = gpd.GeoDataFrame({"code": ["A", "B", "C"]},
+                           geometry=[box(2.0, 45.0, 3.5, 46.25), Polygon(), Polygon([(0, 0), (4, 1), (1, 3)])])
+    assert unit_bounds(gdf) == {"A": (2.0, 45.0, 3.5, 46.25), "C": (0.0, 0.0, 4.0, 3.0)}
