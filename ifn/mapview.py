@@ -334,7 +334,7 @@ class TileView(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        window.ifnTiles.show({{ this.view_json }});
+        window.ifnTiles.show({{ this.view|tojson }});
         {% endmacro %}
     """)
 
@@ -342,9 +342,6 @@ class TileView(MacroElement):
         super().__init__()
         self._name = "IfnTileView"
         self.view = view
-        # safe inside <script> as jinja's tojson, but the score characters (U+0100…) sent as UTF-8 (2 bytes)
-        # instead of \uXXXX escapes (6 bytes): 0.21 MB of the national commune view's 0.29 MB message
-        self.view_json = str(htmlsafe_json_dumps(view, ensure_ascii=False))
 
 
 def tile_map(static: str = STATIC_APP, height: int = 560) -> folium.Map:
@@ -370,7 +367,7 @@ def tile_view(manifest: dict, level: str, table: pl.DataFrame, classes: Classes,
 
     ``manifest``: ``ifn.tiles`` manifest; ``outline``: a level whose borders are drawn above (not clickable).
     """
-    from ifn.tiles import TILES_DIR, recolour_strings
+    from ifn.tiles import SCORE_DIGITS, TILES_DIR, recolour_strings
 
     def layer(lvl: str) -> dict:
         entry = manifest["levels"][lvl]
@@ -382,7 +379,7 @@ def tile_view(manifest: dict, level: str, table: pl.DataFrame, classes: Classes,
     base = layer(level)
     # the other levels' tiles of the same place, decoded ahead by the workers (not the communes: heaviest)
     ahead = [layer(lvl) for lvl in manifest["levels"] if lvl not in (level, "commune")]
-    return {**base, "classes": cls, "scores": scores, "colours": list(classes.colours),
+    return {**base, "classes": cls, "scores": scores, "scoreDigits": SCORE_DIGITS, "colours": list(classes.colours),
             "missing": classes.missing_colour, "absent": ABSENT_COLOUR, "missingLabel": classes.missing_label,
             "suffix": suffix, "selected": selected, "frame": list(frame) if frame else None,
             "outline": layer(outline) if outline else None, "legend": legend_html(classes, title),

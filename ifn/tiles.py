@@ -217,16 +217,21 @@ def publish(cache_tiles: Path, static_dir: Path) -> dict | None:
     return manifest
 
 
-SCORE_BASE = 0x100  # a score v travels as the character chr(SCORE_BASE + round(10 v))
-SCORE_MAX = 5000  # keeps the characters below the surrogate range
+# A score travels as two characters of SCORE_DIGITS (tenths in base 84): printable ASCII that neither JSON nor
+# the HTML-safe JSON of a <script> escapes, so the national commune view stays two bytes per commune on the
+# websocket (Streamlit's json.dumps writes a character above U+007F as a 6-byte \uXXXX escape); without
+# jinja's delimiters either (streamlit-folium renders the map's script through jinja again).
+SCORE_DIGITS = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in "\"\\<>&'{}#%")
+SCORE_MAX = len(SCORE_DIGITS) ** 2 - 1  # 705.5, above any score (base 100 included)
 
 
 def recolour_strings(codes: list[str], table: pl.DataFrame, classes, value: str = "ifn") -> tuple[str, str]:
-    """The two strings the page sends to recolour the tiles, one character per feature in ``codes`` order.
+    """The two strings the page sends to recolour the tiles, in ``codes`` order.
 
-    - classes: ``chr(48 + k)`` for class ``k`` of ``classes``, ``"-"`` for no score, ``" "`` for a unit
-      absent from ``table`` (drawn grey, without a tooltip score);
-    - scores: ``chr(SCORE_BASE + round(10 × score))`` (tenths, what the tooltip shows), ``" "`` without score.
+    - classes, one character per feature: ``chr(48 + k)`` for class ``k`` of ``classes``, ``"-"`` for no
+      score, ``" "`` for a unit absent from ``table`` (drawn grey, without a tooltip score);
+    - scores, two characters per feature: ``round(10 × score)`` (tenths, what the tooltip shows) in base
+      ``len(SCORE_DIGITS)`` with the digits ``SCORE_DIGITS``, ``"  "`` without score.
     """
     order = pl.DataFrame({"code": codes}).join(table.select("code", pl.col(value).cast(pl.Float64).alias("v"),
                                                             pl.lit(True).alias("known")),
@@ -236,5 +241,8 @@ def recolour_strings(codes: list[str], table: pl.DataFrame, classes, value: str 
     k = np.asarray(classes.index(v))
     cls = np.where(~known, ord(" "), np.where(k < 0, ord("-"), 48 + k))
     tenths = np.clip(np.round(np.nan_to_num(v, nan=0.0) * 10), 0, SCORE_MAX).astype(np.int64)
-    sc = np.where(np.isnan(v), ord(" "), SCORE_BASE + tenths)
-    return "".join(map(chr, cls.tolist())), "".join(map(chr, sc.tolist()))
+    digits = np.array(list(SCORE_DIGITS))
+    base = len(SCORE_DIGITS)
+    pairs = np.stack([digits[tenths // base], digits[tenths % base]], axis=1)
+    pairs[np.isnan(v)] = " "
+    return "".join(map(chr, cls.tolist())), "".join(pairs.ravel().tolist())

@@ -190,18 +190,3 @@ def test_unit_bounds_one_box_per_unit_and_none_for_an_empty_outline():
                            geometry=[box(2.0, 45.0, 3.5, 46.25), Polygon(), Polygon([(0, 0), (4, 1), (1, 3)])])
     assert unit_bounds(gdf) == {"A": (2.0, 45.0, 3.5, 46.25), "C": (0.0, 0.0, 4.0, 3.0)}
 
-
-def test_a_tile_view_is_sent_as_utf8_json_safe_inside_a_script():
-    import json
-
-    from jinja2.utils import htmlsafe_json_dumps
-
-    from ifn.mapview import TileView
-
-    view = {"classes": "01-", "scores": chr(0x100 + 68) + chr(0x100 + 100) + " ", "legend": "</script><b>x</b>"}
-    text = TileView(view).view_json
-    assert "</script>" not in text and "<b>" not in text  # as jinja's tojson: < > & ' escaped
-    assert json.loads(text) == view
-    assert "\\u0144" not in text and chr(0x144) in text  # the score 6.8 as one UTF-8 character, not an escape
-    escaped = str(htmlsafe_json_dumps(view))  # what the template's |tojson sent
-    assert len(text.encode("utf-8")) == len(escaped.encode("utf-8")) - 2 * (6 - 2)

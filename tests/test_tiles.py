@@ -63,13 +63,19 @@ def test_the_levels_above_are_complete_at_their_minimum_zoom(built_cache):
         assert codes == set(entry["codes"])
 
 
-def test_recolour_strings_one_character_per_feature():
+def test_recolour_strings_classes_and_scores():
     classes = classify([1.0, 5.5, 10.0], "equal", 3)  # breaks 4, 7, 10
     table = pl.DataFrame({"code": ["B", "A", "C"], "ifn": [5.5, 1.0, None]})
     cls, scores = tiles.recolour_strings(["A", "B", "C", "D"], table, classes)
     assert cls == "01- "  # A class 0, B class 1, C without score, D absent from the table
-    assert [ord(c) - tiles.SCORE_BASE for c in scores[:2]] == [10, 55]
-    assert scores[2:] == "  "
+    d = tiles.SCORE_DIGITS
+    assert len(d) == 84 and tiles.SCORE_MAX == 84 * 84 - 1
+    assert scores == d[0] + d[10] + d[0] + d[55] + "    "  # tenths 10 and 55 in base 84, two characters each
+    big = tiles.recolour_strings(["A"], pl.DataFrame({"code": ["A"], "ifn": [123.44]}), classes)[1]
+    assert big == d[1234 // 84] + d[1234 % 84]  # base 100 above 10: 123.4
+    # nothing that JSON or the HTML-safe JSON of a <script> escapes (one byte per character on the websocket),
+    # and no jinja delimiter (the map's script is rendered through jinja again)
+    assert json.dumps(d)[1:-1] == d and not set(d) & set("<>&'{}#%")
 
 
 def test_publish_links_the_archives_and_removes_stale_ones(tmp_path):

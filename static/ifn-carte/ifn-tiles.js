@@ -2,9 +2,9 @@
  *
  * One controller per map (window.ifnTiles, created once by the map script, never re-created); each view
  * of the page calls show(view) through streamlit-folium's feature group, with only what changes:
- *   {level, url, minZoom, maxZoom, classes, scores, colours, missing, absent, missingLabel, suffix,
+ *   {level, url, minZoom, maxZoom, classes, scores, scoreDigits, colours, missing, absent, missingLabel, suffix,
  *    selected, frame, outline: {url, level, minZoom, maxZoom} | null, legend (escaped HTML from Python)}
- * - classes / scores: one character per feature, indexed by the feature's property `i`
+ * - classes: one character per feature, scores: two, indexed by the feature's property `i`
  *   (see ifn/tiles.py recolour_strings); colours: one colour per class;
  * - the tiles are Leaflet grid tiles whose canvas is handed to a worker (ifn-tiles-worker.js: fetch,
  *   decoding and drawing off the main thread); the same level again only sends the new style, and the
@@ -21,10 +21,12 @@
 
   function pixelRatio() { return Math.min(window.devicePixelRatio || 1, 2); }
 
-  function scoreText(ch, suffix, missingLabel) {
-    if (!ch || ch === " ") { return missingLabel; }
-    var tenths = ch.charCodeAt(0) - 0x100;
-    return "IFN " + (tenths / 10).toFixed(1).replace(".", ",") + suffix;
+  // The tooltip's score of feature i: two characters of view.scores, tenths in base view.scoreDigits.length.
+  function scoreText(view, i) {
+    var hi = view.scores.charAt(2 * i), lo = view.scores.charAt(2 * i + 1), digits = view.scoreDigits;
+    if (!hi || hi === " ") { return view.missingLabel; }
+    var tenths = digits.indexOf(hi) * digits.length + digits.indexOf(lo);
+    return "IFN " + (tenths / 10).toFixed(1).replace(".", ",") + view.suffix;
   }
 
   // The workers, and the replies they owe: tiles to finish, styles to acknowledge, hit tests, code lists.
@@ -147,8 +149,7 @@
       name.textContent = p.n;
       box.appendChild(name);
       box.appendChild(document.createElement("br"));
-      box.appendChild(document.createTextNode(scoreText(this.view.scores.charAt(p.i), this.view.suffix,
-                                                           this.view.missingLabel)));
+      box.appendChild(document.createTextNode(scoreText(this.view, p.i)));
       this.tooltip.setContent(box);
       this.tipCode = p.c;
       this.tipView = this.view;

@@ -140,3 +140,23 @@ def test_a_level_switch_draws_the_tiles_decoded_ahead_without_fetching(server, p
     _loaded(page, "epci", view)
     assert len(epci) == seen  # drawn from the tiles decoded ahead: no fetch
     assert "IFN — EPCI" in _frame(page).locator(".ifn-legend").inner_text()
+
+
+def test_the_tooltip_names_the_commune_and_its_score(server, page, built_cache):
+    from ifn.cache import load_communes
+    from ifn.score import score_all
+
+    row = score_all(load_communes())["commune"].filter(code="13004").row(0, named=True)
+    expected = f"IFN {row['ifn']:.1f}".replace(".", ",") + "/10"  # the score travels as two characters
+    page.goto(f"{server}/carte?carte=commune")
+    _loaded(page, "commune")
+    frame = _frame(page)
+    lat, lon = _commune_point("13004")
+    x, y = frame.evaluate(f"() => {{ const p = window.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
+    box = page.locator(MAP_FRAME).first.bounding_box()
+    tip = frame.locator(".ifn-tooltip")
+    for dx in (0, 1, 0):  # a move inside the commune: the worker answers, the tooltip opens
+        page.mouse.move(box["x"] + x + dx, box["y"] + y)
+        page.wait_for_timeout(200)
+    tip.wait_for(timeout=10_000)
+    assert tip.inner_text().split("\n") == ["Arles", expected]
