@@ -32,14 +32,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
-    """``streamlit run app.py`` headless on 127.0.0.1:port; returns once /_stcore/health answers."""
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+def _answering(proc: subprocess.Popen, port: int, timeout: float, what: str) -> subprocess.Popen:
+    """``proc`` once http://127.0.0.1:port/_stcore/health answers; stopped, and RuntimeError, if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
                 if r.status == 200:
@@ -47,7 +43,16 @@ def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     proc.terminate()
-    raise RuntimeError("le serveur streamlit n'a pas démarré")
+    raise RuntimeError(f"{what} n'a pas démarré")
+
+
+def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
+    """``streamlit run app.py`` headless on 127.0.0.1:port; returns once /_stcore/health answers."""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    return _answering(proc, port, 60, "le serveur streamlit")
 
 
 def start_deployment(port: int, backends: int, env: dict | None = None) -> subprocess.Popen:
@@ -55,18 +60,7 @@ def start_deployment(port: int, backends: int, env: dict | None = None) -> subpr
     proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "serve.py"), "--port", str(port),
                              "--backends", str(backends)], cwd=ROOT, env={**os.environ, **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("deploy/serve.py n'a pas démarré")
+    return _answering(proc, port, 180, "deploy/serve.py")
 
 
 @pytest.fixture(scope="session")
