@@ -15,7 +15,10 @@ errors, first map p50/p95 (bounded by ``--timeout``), server memory (RSS of the 
 after the burst.
 
 ``--geojson`` runs the same measures against the per-area GeoJSON maps (``IFN_SANS_TUILES=1``): today's path.
-Usage: ``python bench/bench_tiles.py [--geojson] [--sessions 20] [--repeat 3] [--skip-crowd]``.
+``--backends N`` serves the app by ``deploy/serve.py`` (nginx before N Streamlit processes) instead of one
+``streamlit run``. The browser is offline by host resolver rules (``OFFLINE_ARGS``); ``--playwright-routes``
+routes every request through Playwright as the browser tests do (slower: the figures of earlier stops).
+Usage: ``python bench/bench_tiles.py [--geojson] [--sessions 20] [--repeat 3] [--skip-crowd] [--backends 2]``.
 """
 
 from __future__ import annotations
