@@ -1,7 +1,8 @@
 """Serve the dashboard to a public audience: several Streamlit processes behind nginx.
 
 One Streamlit process runs every visitor's script on one core and also serves the frontend's files and the
-tiles. Here nginx (Debian package ``nginx``) serves the static files from disk with caching headers and
+tiles. Here nginx (Debian package ``nginx``) serves the static files (the frontend, the app's static folder
+and the tiles, the map component's files) from disk with caching headers and
 sends each visitor to one of ``--backends`` Streamlit processes (a cookie keeps a visitor on the same one).
 
 Usage: ``python deploy/serve.py [--port 8501] [--host 127.0.0.1] [--backends 2]``; stops everything on
@@ -41,12 +42,19 @@ def streamlit_static() -> Path:
     return Path(streamlit.__file__).parent / "static" / "static"
 
 
+def folium_build() -> Path:
+    """Folder of streamlit-folium's frontend, as Streamlit serves it under /component/streamlit_folium.st_folium/."""
+    import streamlit_folium
+
+    return Path(streamlit_folium.__file__).parent / "frontend" / "build"
+
+
 def nginx_conf(run: Path, host: str, port: int, backends: list[int], max_upload: int = 200) -> str:
     """The nginx configuration (``deploy/nginx.conf.template``) for these ports."""
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in backends)
     return TEMPLATE.read_text(encoding="utf-8").format(
         run=run, mime_types=MIME_TYPES, servers=servers, host=host, port=port, max_upload=max_upload,
-        streamlit_static=streamlit_static(), app_static=ROOT / "static")
+        streamlit_static=streamlit_static(), app_static=ROOT / "static", folium_build=folium_build())
 
 
 def wait_healthy(url: str, timeout: float = 120.0) -> None:

@@ -48,6 +48,13 @@ def test_static_files_and_tiles_carry_caching_headers(deployed, built_cache):
     script = index.split('src="./static/js/', 1)[1].split('"', 1)[0]
     status, headers = _headers(f"{deployed}/static/js/{script}", **{"Accept-Encoding": "gzip"})
     assert headers["cache-control"] == IMMUTABLE and headers["content-encoding"] == "gzip"
+    # the map component's files, from disk: found on every process, even one that has run no script yet
+    component = "/component/streamlit_folium.st_folium"
+    page = urllib.request.urlopen(f"{deployed}{component}/index.html", timeout=30).read().decode()
+    bundle = page.split('src="./static/js/', 1)[1].split('"', 1)[0]
+    for visitor in ("a", "b", "c", "d"):
+        status, headers = _headers(f"{deployed}{component}/static/js/{bundle}", Cookie=f"ifn_backend={visitor}")
+        assert status == 200 and headers["cache-control"] == IMMUTABLE
 
 
 def test_the_map_is_drawn_and_a_download_of_the_session_is_found(deployed, browser, tmp_path):
