@@ -27,8 +27,8 @@ importScripts("../pmtiles-4.5.0/pmtiles.js", "../vector-tile-2.0.4/vector-tile.j
   var COMMUNE_BORDER_ZOOM = 7;
   var archives = {}, tiles = {}, styles = {};
   // Decoded tiles by archive, tile and pixel size, oldest first (a level switch or a pan back paints them
-  // again without fetching nor decoding); bounded by their number of features.
-  var decoded = new Map(), decodedFeatures = 0, DECODED_MAX_FEATURES = 120000;
+  // again without fetching nor decoding); bounded by their number of vertices (memory: about 16 bytes each).
+  var decoded = new Map(), decodedVertices = 0, DECODED_MAX_VERTICES = 3000000;
   var inflight = new Map(), prefetching = [];
 
   function archive(url) {
@@ -41,10 +41,10 @@ importScripts("../pmtiles-4.5.0/pmtiles.js", "../vector-tile-2.0.4/vector-tile.j
   function remember(key, features) {
     decoded.delete(key);
     decoded.set(key, features);
-    decodedFeatures += features.length;
-    while (decodedFeatures > DECODED_MAX_FEATURES && decoded.size > 1) {
+    decodedVertices += features.vertices;
+    while (decodedVertices > DECODED_MAX_VERTICES && decoded.size > 1) {
       var oldest = decoded.keys().next().value;
-      decodedFeatures -= decoded.get(oldest).length;
+      decodedVertices -= decoded.get(oldest).vertices;
       decoded.delete(oldest);
     }
   }
@@ -60,7 +60,7 @@ importScripts("../pmtiles-4.5.0/pmtiles.js", "../vector-tile-2.0.4/vector-tile.j
     }
     if (!inflight.has(key)) {  // a draw and a prefetch of the same tile share one fetch
       inflight.set(key, archive(url).getZxy(z, x, y).then(function (tile) {
-        var feats = tile ? decode(tile.data, size * ratio) : [];
+        var feats = tile ? decode(tile.data, size * ratio) : Object.assign([], {vertices: 0});
         remember(key, feats);
         return feats;
       }).finally(function () { inflight.delete(key); }));
@@ -71,6 +71,7 @@ importScripts("../pmtiles-4.5.0/pmtiles.js", "../vector-tile-2.0.4/vector-tile.j
   // Polygons of a tile as Path2D in canvas pixels (`pixels` wide), with their bounding boxes (hit test).
   function decode(data, pixels) {
     var out = [];
+    out.vertices = 0;
     var vt = new IfnMvt.VectorTile(new IfnMvt.Pbf(new Uint8Array(data)));
     for (var name in vt.layers) {
       var layer = vt.layers[name], scale = pixels / layer.extent;
@@ -81,6 +82,7 @@ importScripts("../pmtiles-4.5.0/pmtiles.js", "../vector-tile-2.0.4/vector-tile.j
         var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
         for (var r = 0; r < rings.length; r++) {
           var ring = rings[r];
+          out.vertices += ring.length;
           for (var j = 0; j < ring.length; j++) {
             var x = ring[j].x * scale, y = ring[j].y * scale;
             if (j === 0) { path.moveTo(x, y); } else { path.lineTo(x, y); }
