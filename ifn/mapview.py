@@ -299,7 +299,7 @@ def drom_of(code: str | None) -> str | None:
 # --------------------------------------------------------------------------- vector tiles
 # The map of the pages is drawn from the PMTiles archives of ``ifn.tiles`` (served by the app at
 # /app/static/tuiles/) by static/ifn-carte/ifn-tiles.js: the map script never changes within a session,
-# each view only sends its classes (one character per unit) through st_folium's feature group.
+# each view only sends its classes and scores (``ifn.tiles.recolour_strings``) through st_folium's feature group.
 STATIC_APP = "/app/static/"
 # The page loads Leaflet and the controller only; the controller's workers load pmtiles.js and the vector
 # tile decoder themselves (static/ifn-carte/ifn-tiles-worker.js), while the page goes on.

@@ -10,7 +10,6 @@ from pathlib import Path
 import altair as alt
 import polars as pl
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 from streamlit_folium import st_folium
 
 from ifn import cardview, urlstate
@@ -281,13 +280,6 @@ def _exports(view, state: urlstate.MapState, settings: dict[str, str]) -> None:
                "décimale. La carte HTML s'ouvre sans connexion (fond de carte absent hors ligne).")
 
 
-def _rerun_fragment() -> None:
-    try:
-        st.rerun(scope="fragment")
-    except StreamlitAPIException:  # not in a fragment rerun (first run of the page)
-        st.rerun()
-
-
 class _LazyMap:
     """The standalone-HTML export's folium map, built (from the per-area GeoJSON) only when downloaded."""
 
@@ -298,8 +290,9 @@ class _LazyMap:
         return self._make().get_root()
 
 
-def _select_clicked(key: str, returned, known: Collection[str]) -> bool:
-    """Select the unit clicked on the map (once per click); True when the selection changed."""
+def _on_map_change(key: str, known: Collection[str]) -> None:
+    """Callback of the map: a click selects its unit (once per click) before the rerun, which draws the card."""
+    returned = st.session_state.get(key)
     state = _state()
     code = clicked_code(returned, known)
     feature = (returned or {}).get("last_active_drawing") if isinstance(returned, dict) else None
@@ -308,18 +301,6 @@ def _select_clicked(key: str, returned, known: Collection[str]) -> bool:
         st.session_state[f"{key}_done"] = click
         if code != state.code:
             _set_state(urlstate.select(state, state.map_level, code))
-            return True
-    return False
-
-
-def _on_map_change(key: str, known: Collection[str]) -> None:
-    """Callback of the map: a click selects its unit before the rerun, which then draws the card (one run)."""
-    _select_clicked(key, st.session_state.get(key), known)
-
-
-def _clicked(key: str, returned, known: Collection[str]) -> None:
-    if _select_clicked(key, returned, known):  # a click the callback did not see
-        _rerun_fragment()
 
 
 def _geojson_map(state: urlstate.MapState, area):
@@ -333,9 +314,8 @@ def _geojson_map(state: urlstate.MapState, area):
     def draw(view, state):
         key = f"carte_map_{state.map_level}_{area[1] if area else 'fr'}_{state.method}_{state.variant}"
         known = set(view.table["code"].to_list())
-        returned = st_folium(fmap, key=key, height=560, use_container_width=True,
-                             returned_objects=["last_active_drawing"], on_change=partial(_on_map_change, key, known))
-        _clicked(key, returned, known)
+        st_folium(fmap, key=key, height=560, use_container_width=True, returned_objects=["last_active_drawing"],
+                  on_change=partial(_on_map_change, key, known))
     return view, fmap, draw
 
 
@@ -354,10 +334,9 @@ def _tile_map(state: urlstate.MapState, area, manifest: dict):
     def draw(view, state):
         key = "carte_map_tuiles"
         known = carte_cache.known_codes(state.variant)[state.map_level]
-        returned = st_folium(tile_map(ui_tiles.static()), key=key, height=560, use_container_width=True,
-                             feature_group_to_add=tile_layer(spec), returned_objects=["last_active_drawing"],
-                             on_change=partial(_on_map_change, key, known))
-        _clicked(key, returned, known)
+        st_folium(tile_map(ui_tiles.static()), key=key, height=560, use_container_width=True,
+                  feature_group_to_add=tile_layer(spec), returned_objects=["last_active_drawing"],
+                  on_change=partial(_on_map_change, key, known))
     return view, fmap, draw
 
 

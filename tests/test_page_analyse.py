@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from tests.analyse_app import opened
 from tests.markdown_safety import shown
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "analyse.py")
 GOOD = ("code;travailleurs sociaux\n" + "\n".join(f"{c};{v}" for c, v in
         [("01001", "1,5"), ("1002", "2,5"), ("75105", "7"), ("13055", "4")]) + "\n").encode("latin-1")
 
 
 @pytest.fixture
 def page(built_cache, clear_streamlit_caches):
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
-    assert not at.exception and not at.error
-    return at
+    return opened(180)
 
 
 def metrics(at) -> dict[str, str]:

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ifn.analysis import iris_map_needs_area, iris_notices
-
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "analyse.py")
+from tests.analyse_app import apply, opened
 
 
 @pytest.fixture
 def page(built_cache, clear_streamlit_caches):
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
-    assert not at.exception and not at.error
-    return at
-
-
-def apply(at):
-    at.button[[b.label for b in at.button].index("Appliquer")].click().run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
-    return at
+    return opened(180)
 
 
 def infos(at) -> list[str]:

@@ -8,26 +8,17 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ifn.upload import MAX_BYTES
+from tests.analyse_app import PAGE, apply, opened
 from tests.markdown_safety import shown
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "analyse.py")
 
 
 @pytest.fixture
 def page(built_cache, clear_streamlit_caches):
-    at = AppTest.from_file(PAGE, default_timeout=240).run()
-    assert not at.exception and not at.error
-    return at
-
-
-def apply(at):
-    at.button[[b.label for b in at.button].index("Appliquer")].click().run()
-    assert not at.exception and not at.error
-    return at
+    return opened()
 
 
 def metrics(at) -> dict[str, str]:
